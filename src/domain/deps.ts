@@ -1,0 +1,41 @@
+import type { ArchiveFormat } from '../ports/archive.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Database } from '../ports/database.ts';
+import type { FileSystem } from '../ports/fileSystem.ts';
+import type { Hashing } from '../ports/hashing.ts';
+import type { Scheduler } from '../ports/scheduler.ts';
+import type { Limits } from './limits.ts';
+import type { ProgressListener } from './progress.ts';
+
+/** What every use case is given: the ports, wired by a composition root (electron, cli, spec). */
+export interface BackupDeps {
+  readonly fs: FileSystem;
+  readonly db: Database;
+  readonly jobs: Scheduler;
+  readonly archive: ArchiveFormat;
+  readonly hashing: Hashing;
+  readonly clock: Clock;
+  /** Where the detail of an INTERNAL error goes. */
+  readonly log?: (message: string, error?: unknown) => void;
+}
+
+export interface BackupConfig {
+  readonly dataDir: string;
+  readonly backupDir: string;
+  /** Scratch space for verify (a database extracted for its integrity check). */
+  readonly tempDir: string;
+  readonly appVersion: string;
+  readonly limits: Limits;
+  /** How long a restore waits for a running job before JOBS_STOP_FAILED. */
+  readonly jobStopTimeoutMs: number;
+}
+
+export interface RunOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressListener;
+}
+
+/** A timestamp that sorts as it reads and is safe in a file name: 20261125T233100123Z. */
+export function compactTimestamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('.', '');
+}

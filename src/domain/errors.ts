@@ -1,0 +1,100 @@
+/**
+ * The error model. Every failure a person can meet is a BackupError with a stable `code`
+ * (a string, because only strings survive IPC) and a message that says the operation, then
+ * the detail, with numbers. Anything else is a bug and becomes INTERNAL at the edge.
+ */
+export const ERROR_CODES = [
+  'NOT_A_ZIP',
+  'TRUNCATED',
+  'CORRUPT_ENTRY',
+  'CHECKSUM_MISMATCH',
+  'MISSING_MANIFEST',
+  'INVALID_MANIFEST',
+  'UNSAFE_PATH',
+  'UNEXPECTED_ENTRY',
+  'DUPLICATE_ENTRY',
+  'TOO_LARGE',
+  'UNSUPPORTED',
+  'NEWER_VERSION',
+  'DATABASE_CORRUPT',
+  'DOCUMENT_MISMATCH',
+  'NO_SPACE',
+  'PERMISSION_DENIED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'IO_ERROR',
+  'BUSY',
+  'CANCELLED',
+  'JOBS_STOP_FAILED',
+  'INVALID_INPUT',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** What a person is told for each code: a title for a toast and what to do next. */
+export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
+  NOT_A_ZIP: 'This file is not a casevault backup',
+  TRUNCATED: 'The backup file is incomplete',
+  CORRUPT_ENTRY: 'The backup file is damaged',
+  CHECKSUM_MISMATCH: 'The backup does not match its checksum',
+  MISSING_MANIFEST: 'The backup has no manifest',
+  INVALID_MANIFEST: 'The backup manifest is invalid',
+  UNSAFE_PATH: 'The backup contains an unsafe file name',
+  UNEXPECTED_ENTRY: 'The backup contains an unexpected file',
+  DUPLICATE_ENTRY: 'The backup contains a file twice',
+  TOO_LARGE: 'The backup is larger than allowed',
+  UNSUPPORTED: 'The backup uses a feature casevault does not read',
+  NEWER_VERSION: 'The backup was made by a newer version',
+  DATABASE_CORRUPT: 'The database is damaged',
+  DOCUMENT_MISMATCH: 'A document no longer matches its name',
+  NO_SPACE: 'Not enough disk space',
+  PERMISSION_DENIED: 'Permission denied',
+  NOT_FOUND: 'File not found',
+  ALREADY_EXISTS: 'The file already exists',
+  IO_ERROR: 'The disk reported an error',
+  BUSY: 'Another backup operation is running',
+  CANCELLED: 'Cancelled',
+  JOBS_STOP_FAILED: 'Background jobs could not be stopped',
+  INVALID_INPUT: 'Invalid input',
+  INTERNAL: 'Something went wrong',
+};
+
+export class BackupError extends Error {
+  override readonly name = 'BackupError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isBackupError(value: unknown): value is BackupError {
+  return value instanceof BackupError;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/**
+ * The error a person sees for anything: a BackupError as it is, an abort as CANCELLED,
+ * anything else as INTERNAL with a generic message (the caller logs the original).
+ */
+export function toBackupError(error: unknown, operation: string): BackupError {
+  if (error instanceof BackupError) return error;
+  if (isAbort(error)) return new BackupError('CANCELLED', `${operation}: cancelled`, { cause: error });
+  return new BackupError('INTERNAL', `${operation}: an unexpected error occurred; see the log for details`, {
+    cause: error,
+  });
+}
+
+function isAbort(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
+}
+
+/** Throws CANCELLED if the signal was aborted (cancellation is not a failure: callers show no error toast). */
+export function throwIfCancelled(signal: AbortSignal | undefined, operation: string): void {
+  if (signal?.aborted) throw new BackupError('CANCELLED', `${operation}: cancelled`);
+}

@@ -1,0 +1,171 @@
+/**
+ * exportNow: one pass over the data into `<name>.zip.partial`.
+ * 1. Snapshot the database (the adapter's consistent snapshot) beside the backup and
+ *    read its counts and schema version from the snapshot, so the metadata tells the truth.
+ * 2. Stream every entry into the ZIP, hashing as it goes; a document whose bytes no longer
+ *    match its name stops the export (DOCUMENT_MISMATCH) rather than being archived.
+ * 3. Append manifest.json (size + SHA-256 of every entry), then backup-metadata.json
+ *    whose checksum is the manifest's SHA-256.
+ * 4. fsync, write the `.sha256` sidecar, rename `.partial` to `.zip`, fsync the directory.
+ * Any failure removes what it wrote; the snapshot is always removed.
+ */
+import type { ArchiveWriter } from '../ports/archive.ts';
+import type { Counts } from '../ports/database.ts';
+import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
+import { compactTimestamp } from './deps.ts';
+import { BackupError, throwIfCancelled } from './errors.ts';
+import { buildMetadata, encodeJson, type BackupMetadata, type ManifestEntry } from './format.ts';
+import { DATABASE_FILE, FORMAT_VERSION, MANIFEST_ENTRY, METADATA_ENTRY, SETTINGS_FILE } from './layout.ts';
+import { findDocuments } from './documents.ts';
+import { parseExportOptions } from './options.ts';
+import { byteProgress, noProgress } from './progress.ts';
+import { hashingWriter, once, tap } from './streams.ts';
+import { BACKUP_PREFIX, SIDECAR_SUFFIX, sidecarLine } from './backupFiles.ts';
+
+export interface ExportResult {
+  readonly backupId: string;
+  readonly fileName: string;
+  readonly filePath: string;
+  readonly size: number;
+  readonly createdAt: string;
+  /** SHA-256 of the whole ZIP (also in the `.sha256` sidecar). */
+  readonly checksum: string;
+  readonly metadata: BackupMetadata;
+  /** Things a person should know that did not stop the export (e.g. stray files skipped). */
+  readonly warnings: readonly string[];
+}
+
+interface Source {
+  readonly name: string;
+  readonly path: string;
+  readonly size: number;
+  /** For documents: the SHA-256 the bytes must have. */
+  readonly expectedSha256?: string;
+}
+
+const OP = 'export';
+const NO_COUNTS: Counts = { users: 0, cases: 0, tasks: 0, hearings: 0, orders: 0 };
+
+export async function exportNow(
+  deps: BackupDeps,
+  config: BackupConfig,
+  input: unknown,
+  run: RunOptions = {},
+): Promise<ExportResult> {
+  const options = parseExportOptions(input);
+  const { fs, db, hashing, clock } = deps;
+  const onProgress = run.onProgress ?? noProgress;
+  await fs.mkdir(config.backupDir, { mode: 0o700 });
+  await fs.chmod(config.backupDir, 0o700);
+
+  const createdAt = clock.now();
+  const backupId = await freshBackupId(deps, config, createdAt);
+  const fileName = `${backupId}.zip`;
+  const filePath = fs.join(config.backupDir, fileName);
+  const partialPath = `${filePath}.partial`;
+  const snapshotPath = fs.join(config.backupDir, `.${backupId}.snapshot.sqlite`);
+  const sidecarPath = `${filePath}${SIDECAR_SUFFIX}`;
+  let writer: ArchiveWriter | undefined;
+  let finished = false;
+  try {
+    const sources: Source[] = [];
+    let counts: Counts = NO_COUNTS;
+    let schemaVersion: number | null = null;
+    if (options.includeDatabase) {
+      onProgress({ phase: 'snapshot', done: 0, total: 1, unit: 'files' });
+      await db.snapshotTo(snapshotPath);
+      const report = await db.inspectFile(snapshotPath);
+      if (report.integrity !== 'ok') {
+        throw new BackupError('DATABASE_CORRUPT', `${OP}: the database fails its integrity check (${report.integrity}); run \`casevault check\``);
+      }
+      counts = report.counts;
+      schemaVersion = report.schemaVersion;
+      sources.push({ name: DATABASE_FILE, path: snapshotPath, size: (await fs.stat(snapshotPath)).size });
+      onProgress({ phase: 'snapshot', done: 1, total: 1, unit: 'files' });
+    }
+    const warnings: string[] = [];
+    let documentBytes = 0;
+    let documentCount = 0;
+    if (options.includeFiles) {
+      const found = await findDocuments(fs, config.dataDir);
+      warnings.push(...found.skipped.map((s) => `${OP}: skipped ${s.path}: ${s.reason}`));
+      for (const doc of found.documents) {
+        sources.push({ name: doc.path, path: fs.join(config.dataDir, doc.path), size: doc.size, expectedSha256: doc.sha256 });
+        documentBytes += doc.size;
+        documentCount += 1;
+      }
+    }
+    const settingsPath = fs.join(config.dataDir, SETTINGS_FILE);
+    if (options.includeMetadata && (await fs.exists(settingsPath))) {
+      sources.push({ name: SETTINGS_FILE, path: settingsPath, size: (await fs.stat(settingsPath)).size });
+    }
+    throwIfCancelled(run.signal, OP);
+
+    const zipHash = hashing.sha256();
+    const output = await fs.openWrite(partialPath, { mode: 0o600, exclusive: true });
+    writer = deps.archive.createWriter(hashingWriter(output, zipHash), { level: options.compressionLevel, modified: createdAt });
+    const progress = byteProgress('archive', sources.reduce((sum, s) => sum + s.size, 0), onProgress);
+    const manifest: ManifestEntry[] = [];
+    for (const source of sources) {
+      throwIfCancelled(run.signal, OP);
+      const hash = hashing.sha256();
+      let size = 0;
+      const bytes = tap(fs.readStream(source.path), hash, (n) => {
+        size += n;
+        progress(n);
+      }, run.signal, OP);
+      await writer.add(source.name, bytes);
+      const sha256 = hash.digest();
+      if (source.expectedSha256 !== undefined && sha256 !== source.expectedSha256) {
+        throw new BackupError(
+          'DOCUMENT_MISMATCH',
+          `${OP}: document ${source.name}: its bytes no longer match its name (their SHA-256 is ${sha256}); nothing was exported. Run \`casevault check\` to list damaged documents.`,
+        );
+      }
+      manifest.push({ path: source.name, size, sha256 });
+    }
+    const manifestBytes = encodeJson({ formatVersion: FORMAT_VERSION, entries: manifest });
+    const manifestHash = hashing.sha256();
+    manifestHash.update(manifestBytes);
+    await writer.add(MANIFEST_ENTRY, once(manifestBytes));
+    const metadata = buildMetadata({
+      createdAt,
+      appVersion: config.appVersion,
+      schemaVersion,
+      options,
+      counts: { ...counts, files: documentCount, bytes: documentBytes },
+      checksum: manifestHash.digest(),
+    });
+    await writer.add(METADATA_ENTRY, once(encodeJson(metadata)));
+    throwIfCancelled(run.signal, OP);
+    await writer.finish(); // fsyncs the .partial
+    finished = true;
+    const checksum = zipHash.digest();
+    // The sidecar first: a crash after it leaves an unlisted .partial and an orphan sidecar
+    // (both cleaned at the next start), never a listed backup without its checksum.
+    await fs.writeFile(`${sidecarPath}.partial`, new TextEncoder().encode(sidecarLine(checksum, fileName)), { mode: 0o600 });
+    await fs.rename(`${sidecarPath}.partial`, sidecarPath);
+    await fs.rename(partialPath, filePath);
+    await fs.syncDir(config.backupDir);
+    const size = (await fs.stat(filePath)).size;
+    return { backupId, fileName, filePath, size, createdAt: metadata.createdAt, checksum, metadata, warnings };
+  } catch (error) {
+    if (writer && !finished) await writer.abort();
+    await fs.remove(partialPath);
+    await fs.remove(`${sidecarPath}.partial`);
+    if (!(await fs.exists(filePath))) await fs.remove(sidecarPath);
+    throw error;
+  } finally {
+    await fs.remove(snapshotPath);
+  }
+}
+
+/** `casevault-backup-20261125T233100123Z`, with a suffix if two exports share a millisecond. */
+async function freshBackupId(deps: BackupDeps, config: BackupConfig, createdAt: Date): Promise<string> {
+  const base = `${BACKUP_PREFIX}${compactTimestamp(createdAt)}`;
+  for (let i = 0; ; i += 1) {
+    const id = i === 0 ? base : `${base}-${i}`;
+    const zip = deps.fs.join(config.backupDir, `${id}.zip`);
+    if (!(await deps.fs.exists(zip)) && !(await deps.fs.exists(`${zip}.partial`))) return id;
+  }
+}

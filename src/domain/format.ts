@@ -1,0 +1,169 @@
+/**
+ * Backup format 1: backup-metadata.json and manifest.json, and the checks that a parsed
+ * JSON value is one of them. The manifest lists every other entry with its size and
+ * SHA-256; the metadata's `checksum` is the SHA-256 of the manifest's bytes, so the
+ * metadata seals the manifest and the manifest seals every entry.
+ */
+import type { Counts } from '../ports/database.ts';
+import { BackupError } from './errors.ts';
+import { FORMAT_VERSION, classifyEntryName, isSha256Hex, type DataEntryKind } from './layout.ts';
+import type { ExportOptions } from './options.ts';
+
+export interface BackupCounts extends Counts {
+  readonly files: number;
+  /** Bytes of the documents. */
+  readonly bytes: number;
+}
+
+/** The seed's BackupMetadata, plus formatVersion, schemaVersion, options and counts. */
+export interface BackupMetadata {
+  readonly formatVersion: number;
+  readonly version: string;
+  readonly createdAt: string;
+  readonly appVersion: string;
+  /** The database's schema version (a string, as the seed has it), or null without a database. */
+  readonly databaseVersion: string | null;
+  readonly schemaVersion: number | null;
+  readonly fileCount: number;
+  readonly totalFileSize: number;
+  readonly userCount: number;
+  readonly caseCount: number;
+  readonly taskCount: number;
+  readonly hearingCount: number;
+  readonly orderCount: number;
+  /** SHA-256 of manifest.json. */
+  readonly checksum: string;
+  readonly compressionLevel: number;
+  readonly includeFiles: boolean;
+  readonly includeDatabase: boolean;
+  readonly includeMetadata: boolean;
+  readonly options: ExportOptions;
+  readonly counts: BackupCounts;
+}
+
+export interface ManifestEntry {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export interface Manifest {
+  readonly formatVersion: number;
+  readonly entries: readonly ManifestEntry[];
+}
+
+export function buildMetadata(input: {
+  createdAt: Date;
+  appVersion: string;
+  schemaVersion: number | null;
+  options: ExportOptions;
+  counts: BackupCounts;
+  checksum: string;
+}): BackupMetadata {
+  const { counts, options } = input;
+  return {
+    formatVersion: FORMAT_VERSION,
+    version: String(FORMAT_VERSION),
+    createdAt: input.createdAt.toISOString(),
+    appVersion: input.appVersion,
+    databaseVersion: input.schemaVersion === null ? null : String(input.schemaVersion),
+    schemaVersion: input.schemaVersion,
+    fileCount: counts.files,
+    totalFileSize: counts.bytes,
+    userCount: counts.users,
+    caseCount: counts.cases,
+    taskCount: counts.tasks,
+    hearingCount: counts.hearings,
+    orderCount: counts.orders,
+    checksum: input.checksum,
+    compressionLevel: options.compressionLevel,
+    includeFiles: options.includeFiles,
+    includeDatabase: options.includeDatabase,
+    includeMetadata: options.includeMetadata,
+    options,
+    counts,
+  };
+}
+
+const encoder = new TextEncoder();
+export function encodeJson(value: unknown): Uint8Array {
+  return encoder.encode(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function decodeJson(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (error) {
+    throw new BackupError('INVALID_MANIFEST', `${what} is not valid JSON`, { cause: error });
+  }
+}
+
+/** Validates the parsed backup-metadata.json. Throws INVALID_MANIFEST or NEWER_VERSION. */
+export function parseMetadata(value: unknown, operation: string): BackupMetadata {
+  const bad = (detail: string) => new BackupError('INVALID_MANIFEST', `${operation}: backup-metadata.json: ${detail}`);
+  if (!isRecord(value)) throw bad('not an object');
+  const formatVersion = value.formatVersion;
+  if (!isCount(formatVersion) || formatVersion < 1) throw bad('formatVersion must be a positive whole number');
+  if (formatVersion > FORMAT_VERSION) {
+    throw new BackupError(
+      'NEWER_VERSION',
+      `${operation}: this backup has format ${formatVersion}; this version of casevault reads format ${FORMAT_VERSION}. Update casevault to restore it.`,
+    );
+  }
+  if (typeof value.checksum !== 'string' || !isSha256Hex(value.checksum)) throw bad('checksum must be a SHA-256 in hex');
+  if (typeof value.createdAt !== 'string' || Number.isNaN(Date.parse(value.createdAt))) throw bad('createdAt must be a date');
+  if (typeof value.appVersion !== 'string') throw bad('appVersion must be a string');
+  const schemaVersion = value.schemaVersion;
+  if (schemaVersion !== null && !isCount(schemaVersion)) throw bad('schemaVersion must be a whole number or null');
+  const options = value.options;
+  if (!isRecord(options)) throw bad('options must be an object');
+  for (const key of ['includeDatabase', 'includeFiles', 'includeMetadata'] as const) {
+    if (typeof options[key] !== 'boolean') throw bad(`options.${key} must be true or false`);
+  }
+  const level = options.compressionLevel;
+  if (!isCount(level) || level > 9) throw bad('options.compressionLevel must be 0 to 9');
+  const counts = value.counts;
+  if (!isRecord(counts)) throw bad('counts must be an object');
+  for (const key of ['users', 'cases', 'tasks', 'hearings', 'orders', 'files', 'bytes'] as const) {
+    if (!isCount(counts[key])) throw bad(`counts.${key} must be a whole number`);
+  }
+  if (options.includeDatabase && schemaVersion === null) throw bad('a backup with a database needs a schemaVersion');
+  return value as unknown as BackupMetadata;
+}
+
+export interface ParsedManifestEntry extends ManifestEntry {
+  readonly kind: DataEntryKind;
+}
+
+/** Validates the parsed manifest.json: every path a data entry of format 1, listed once. */
+export function parseManifest(value: unknown, operation: string): ParsedManifestEntry[] {
+  const bad = (detail: string) => new BackupError('INVALID_MANIFEST', `${operation}: manifest.json: ${detail}`);
+  if (!isRecord(value) || !Array.isArray(value.entries)) throw bad('must be an object with an "entries" list');
+  if (value.formatVersion !== FORMAT_VERSION) throw bad(`formatVersion must be ${FORMAT_VERSION}`);
+  const seen = new Set<string>();
+  const entries: ParsedManifestEntry[] = [];
+  for (const [i, entry] of (value.entries as unknown[]).entries()) {
+    if (!isRecord(entry)) throw bad(`entry ${i} is not an object`);
+    const { path, size, sha256 } = entry;
+    if (typeof path !== 'string') throw bad(`entry ${i} has no path`);
+    if (!isCount(size)) throw bad(`entry ${path} has no valid size`);
+    if (typeof sha256 !== 'string' || !isSha256Hex(sha256)) throw bad(`entry ${path} has no valid sha256`);
+    const kind = classifyEntryName(path);
+    if (kind !== 'database' && kind !== 'settings' && kind !== 'document') throw bad(`entry ${i} has a path format 1 does not have`);
+    if (seen.has(path)) throw bad(`${path} is listed twice`);
+    seen.add(path);
+    if (kind === 'document' && !path.endsWith(sha256)) {
+      throw new BackupError('CHECKSUM_MISMATCH', `${operation}: manifest.json: ${path} is listed with SHA-256 ${sha256}, not its name`);
+    }
+    entries.push({ path, size, sha256, kind });
+  }
+  return entries;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}

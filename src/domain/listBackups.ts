@@ -1,0 +1,100 @@
+/**
+ * listBackups, deleteBackup, getStatistics: what is in the backup dir. Only complete
+ * backups are listed (`.zip`, never `.partial`); the checksum comes from the sidecar and
+ * the date from the name, so listing 1,000 backups opens no ZIP.
+ */
+import type { BackupConfig, BackupDeps } from './deps.ts';
+import { BackupError } from './errors.ts';
+import { PARTIAL_SUFFIX, SIDECAR_SUFFIX, dateFromFileName, isBackupFileName, parseSidecar } from './backupFiles.ts';
+
+export interface BackupListing {
+  readonly fileName: string;
+  readonly filePath: string;
+  readonly size: number;
+  readonly createdAt: string;
+  /** SHA-256 of the file from its sidecar, or null if it has none. */
+  readonly checksum: string | null;
+}
+
+export interface BackupStatistics {
+  readonly totalBackups: number;
+  readonly totalSize: number;
+  readonly averageSize: number;
+  readonly oldestBackup: string | null;
+  readonly newestBackup: string | null;
+}
+
+/** Newest first. An absent backup dir holds no backups. */
+export async function listBackups(deps: BackupDeps, config: BackupConfig): Promise<BackupListing[]> {
+  const { fs } = deps;
+  if (!(await fs.exists(config.backupDir))) return [];
+  const names = await fs.readdir(config.backupDir);
+  const present = new Set(names);
+  const listed = await Promise.all(
+    names.filter(isBackupFileName).map(async (fileName): Promise<BackupListing | null> => {
+      const filePath = fs.join(config.backupDir, fileName);
+      const stat = await fs.stat(filePath);
+      if (stat.kind !== 'file') return null;
+      let checksum: string | null = null;
+      if (present.has(fileName + SIDECAR_SUFFIX)) {
+        checksum = parseSidecar(new TextDecoder().decode(await fs.readFile(filePath + SIDECAR_SUFFIX)));
+      }
+      const createdAt = (dateFromFileName(fileName) ?? new Date(stat.mtimeMs)).toISOString();
+      return { fileName, filePath, size: stat.size, createdAt, checksum };
+    }),
+  );
+  return listed
+    .filter((b): b is BackupListing => b !== null)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.fileName.localeCompare(a.fileName));
+}
+
+/** Deletes a listed backup and its sidecar. Accepts only a listed name: no separators, no `..`. */
+export async function deleteBackup(deps: BackupDeps, config: BackupConfig, fileName: unknown): Promise<{ fileName: string }> {
+  if (typeof fileName !== 'string' || !isBackupFileName(fileName) || fileName.includes('..')) {
+    throw new BackupError('INVALID_INPUT', `delete: "${String(fileName)}" is not the name of a backup`);
+  }
+  const listed = await listBackups(deps, config);
+  const backup = listed.find((b) => b.fileName === fileName);
+  if (!backup) throw new BackupError('NOT_FOUND', `delete: there is no backup named ${fileName}`);
+  await deps.fs.remove(backup.filePath + SIDECAR_SUFFIX);
+  await deps.fs.remove(backup.filePath);
+  await deps.fs.syncDir(config.backupDir);
+  return { fileName };
+}
+
+export async function getStatistics(deps: BackupDeps, config: BackupConfig): Promise<BackupStatistics> {
+  return statisticsOf(await listBackups(deps, config));
+}
+
+export function statisticsOf(backups: readonly BackupListing[]): BackupStatistics {
+  const totalSize = backups.reduce((sum, b) => sum + b.size, 0);
+  const dates = backups.map((b) => b.createdAt).sort();
+  return {
+    totalBackups: backups.length,
+    totalSize,
+    averageSize: backups.length === 0 ? 0 : Math.round(totalSize / backups.length),
+    oldestBackup: dates[0] ?? null,
+    newestBackup: dates[dates.length - 1] ?? null,
+  };
+}
+
+/**
+ * Removes what an interrupted export left: `.partial` files, snapshots, and sidecars whose
+ * backup is gone. Run at start-up, under the lock, never while an export runs.
+ */
+export async function cleanBackupDir(deps: BackupDeps, config: BackupConfig): Promise<string[]> {
+  const { fs } = deps;
+  if (!(await fs.exists(config.backupDir))) return [];
+  const names = await fs.readdir(config.backupDir);
+  const present = new Set(names);
+  const removed: string[] = [];
+  for (const name of names) {
+    const orphanSidecar = name.endsWith(SIDECAR_SUFFIX) && !present.has(name.slice(0, -SIDECAR_SUFFIX.length));
+    const snapshot = name.startsWith('.') && name.endsWith('.snapshot.sqlite');
+    if (name.endsWith(PARTIAL_SUFFIX) || snapshot || orphanSidecar) {
+      await fs.remove(fs.join(config.backupDir, name));
+      removed.push(name);
+    }
+  }
+  return removed;
+}

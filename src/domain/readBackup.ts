@@ -1,0 +1,207 @@
+/**
+ * Opening a backup, shared by verify and restore. Everything that can be checked from the
+ * central directory and the two JSON entries is checked before a byte of data is inflated:
+ * names (unsafe, unexpected, duplicate), entry types, limits, compression methods, the
+ * metadata's seal over the manifest, and the manifest against the ZIP's entries. Then
+ * `extractEntries` streams each data entry once, checking its size and SHA-256 against the
+ * manifest while it is written to a sink (a staging dir, or nowhere for verify).
+ */
+import type { ArchiveEntry, ArchiveReader } from '../ports/archive.ts';
+import type { WriteHandle } from '../ports/fileSystem.ts';
+import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
+import { BackupError, throwIfCancelled } from './errors.ts';
+import { decodeJson, parseManifest, parseMetadata, type BackupMetadata, type ParsedManifestEntry } from './format.ts';
+import { MANIFEST_ENTRY, METADATA_ENTRY, classifyEntryName, printableName, unsafeNameReason } from './layout.ts';
+import { byteProgress, noProgress, type ProgressPhase } from './progress.ts';
+import { readAll } from './streams.ts';
+
+export interface OpenedBackup {
+  readonly reader: ArchiveReader;
+  readonly metadata: BackupMetadata;
+  readonly manifest: readonly ParsedManifestEntry[];
+  readonly entries: ReadonlyMap<string, ArchiveEntry>;
+  /** Sum of the data entries' sizes. */
+  readonly totalBytes: number;
+}
+
+/** Opens and checks a backup; the caller closes `reader`. */
+export async function openBackup(deps: BackupDeps, config: BackupConfig, path: string, op: string): Promise<OpenedBackup> {
+  const stat = await deps.fs.stat(path).catch((error: unknown) => {
+    if (error instanceof BackupError && error.code === 'NOT_FOUND') {
+      throw new BackupError('NOT_FOUND', `${op}: ${path} does not exist`);
+    }
+    throw error;
+  });
+  if (stat.kind !== 'file') throw new BackupError('INVALID_INPUT', `${op}: ${path} is not a regular file`);
+  if (stat.size === 0) throw new BackupError('NOT_A_ZIP', `${op}: ${path} is empty (0 bytes), not a backup`);
+  const reader = await deps.archive.open(path);
+  try {
+    const entries = checkEntries(reader.entries, config, op);
+    const metadataEntry = entries.get(METADATA_ENTRY);
+    const manifestEntry = entries.get(MANIFEST_ENTRY);
+    if (!manifestEntry) throw new BackupError('MISSING_MANIFEST', `${op}: the backup has no ${MANIFEST_ENTRY}; it was not made by casevault or is incomplete`);
+    if (!metadataEntry) throw new BackupError('MISSING_MANIFEST', `${op}: the backup has no ${METADATA_ENTRY}; it was not made by casevault or is incomplete`);
+    const metadata = parseMetadata(decodeJson(await readSmall(reader, metadataEntry, config, op), `${op}: ${METADATA_ENTRY}`), op);
+    const manifestBytes = await readSmall(reader, manifestEntry, config, op);
+    const hash = deps.hashing.sha256();
+    hash.update(manifestBytes);
+    const manifestSha = hash.digest();
+    if (manifestSha !== metadata.checksum) {
+      throw new BackupError(
+        'CHECKSUM_MISMATCH',
+        `${op}: ${MANIFEST_ENTRY} has SHA-256 ${manifestSha}, but the metadata says ${metadata.checksum}; the backup was changed after it was made`,
+      );
+    }
+    const manifest = parseManifest(decodeJson(manifestBytes, `${op}: ${MANIFEST_ENTRY}`), op);
+    const totalBytes = checkManifestAgainstEntries(manifest, entries, metadata, op);
+    if (metadata.schemaVersion !== null && metadata.schemaVersion > deps.db.supportedSchemaVersion) {
+      throw new BackupError(
+        'NEWER_VERSION',
+        `${op}: the backup's database has schema version ${metadata.schemaVersion}; this version of the app supports up to ${deps.db.supportedSchemaVersion}. Update the app to restore it.`,
+      );
+    }
+    return { reader, metadata, manifest, entries, totalBytes };
+  } catch (error) {
+    await reader.close();
+    throw error;
+  }
+}
+
+function checkEntries(list: readonly ArchiveEntry[], config: BackupConfig, op: string): Map<string, ArchiveEntry> {
+  const { limits } = config;
+  if (list.length > limits.maxEntries) {
+    throw new BackupError('TOO_LARGE', `${op}: the backup has ${list.length} entries; the limit is ${limits.maxEntries}`);
+  }
+  const byName = new Map<string, ArchiveEntry>();
+  let total = 0;
+  for (const entry of list) {
+    const name = printableName(entry.name);
+    const unsafe = unsafeNameReason(entry.name);
+    if (unsafe) throw new BackupError('UNSAFE_PATH', `${op}: entry "${name}" has ${unsafe}; refusing to read this backup`);
+    if (entry.type === 'symlink' || entry.type === 'other') {
+      throw new BackupError('UNSAFE_PATH', `${op}: entry "${name}" is a ${entry.type === 'symlink' ? 'symbolic link' : 'special file'}; refusing to read this backup`);
+    }
+    const kind = classifyEntryName(entry.name);
+    if (kind === null) throw new BackupError('UNEXPECTED_ENTRY', `${op}: entry "${name}" is not part of a casevault backup`);
+    if (byName.has(entry.name)) throw new BackupError('DUPLICATE_ENTRY', `${op}: entry "${name}" appears more than once`);
+    if ((kind === 'directory') !== (entry.type === 'directory' || entry.name.endsWith('/'))) {
+      throw new BackupError('UNEXPECTED_ENTRY', `${op}: entry "${name}" is a ${entry.type} where format 1 has a ${kind === 'directory' ? 'folder' : 'file'}`);
+    }
+    byName.set(entry.name, entry);
+    if (entry.encrypted) throw new BackupError('UNSUPPORTED', `${op}: entry "${name}" is encrypted; casevault backups are not`);
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+      throw new BackupError('UNSUPPORTED', `${op}: entry "${name}" uses compression method ${entry.compressionMethod}; only stored (0) and deflate (8) are read`);
+    }
+    if (kind === 'directory' && entry.uncompressedSize !== 0) {
+      throw new BackupError('CORRUPT_ENTRY', `${op}: folder entry "${name}" declares ${entry.uncompressedSize} bytes`);
+    }
+    if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize) {
+      throw new BackupError('CORRUPT_ENTRY', `${op}: stored entry "${name}": ${entry.compressedSize} bytes stored but ${entry.uncompressedSize} declared`);
+    }
+    const ratio = entry.uncompressedSize / Math.max(entry.compressedSize, 1);
+    if (entry.uncompressedSize > 1024 * 1024 && ratio > limits.maxCompressionRatio) {
+      throw new BackupError('TOO_LARGE', `${op}: entry "${name}" would inflate ${Math.round(ratio)}-fold (limit ${limits.maxCompressionRatio}); refusing a possible ZIP bomb`);
+    }
+    total += entry.uncompressedSize;
+    if (total > limits.maxTotalBytes) {
+      throw new BackupError('TOO_LARGE', `${op}: the backup would unpack to more than ${limits.maxTotalBytes} bytes, the limit`);
+    }
+  }
+  return byName;
+}
+
+async function readSmall(reader: ArchiveReader, entry: ArchiveEntry, config: BackupConfig, op: string): Promise<Uint8Array> {
+  const max = config.limits.maxJsonBytes;
+  if (entry.uncompressedSize > max) {
+    throw new BackupError('TOO_LARGE', `${op}: ${entry.name} declares ${entry.uncompressedSize} bytes; the limit is ${max}`);
+  }
+  return readAll(reader.openEntry(entry), max, () => new BackupError('TOO_LARGE', `${op}: ${entry.name} is larger than ${max} bytes`));
+}
+
+function checkManifestAgainstEntries(
+  manifest: readonly ParsedManifestEntry[],
+  entries: ReadonlyMap<string, ArchiveEntry>,
+  metadata: BackupMetadata,
+  op: string,
+): number {
+  const listed = new Set(manifest.map((e) => e.path));
+  for (const name of entries.keys()) {
+    const kind = classifyEntryName(name);
+    if (kind === 'directory' || kind === 'metadata' || kind === 'manifest') continue;
+    if (!listed.has(name)) throw new BackupError('UNEXPECTED_ENTRY', `${op}: entry "${name}" is not listed in the manifest`);
+  }
+  let total = 0;
+  let documents = 0;
+  let documentBytes = 0;
+  let hasDatabase = false;
+  for (const item of manifest) {
+    const entry = entries.get(item.path);
+    if (!entry) throw new BackupError('INVALID_MANIFEST', `${op}: the manifest lists ${item.path}, but the backup does not contain it`);
+    if (entry.uncompressedSize !== item.size) {
+      throw new BackupError('CORRUPT_ENTRY', `${op}: entry ${item.path}: the manifest says ${item.size} bytes, the ZIP says ${entry.uncompressedSize}`);
+    }
+    total += item.size;
+    if (item.kind === 'document') {
+      documents += 1;
+      documentBytes += item.size;
+    }
+    if (item.kind === 'database') hasDatabase = true;
+  }
+  const { options, counts } = metadata;
+  if (hasDatabase !== options.includeDatabase) {
+    throw new BackupError('INVALID_MANIFEST', `${op}: the metadata says the database is ${options.includeDatabase ? '' : 'not '}included, the manifest disagrees`);
+  }
+  if (documents !== counts.files || documentBytes !== counts.bytes) {
+    throw new BackupError(
+      'INVALID_MANIFEST',
+      `${op}: the metadata counts ${counts.files} documents of ${counts.bytes} bytes, the manifest ${documents} of ${documentBytes}`,
+    );
+  }
+  if (!options.includeFiles && documents > 0) {
+    throw new BackupError('INVALID_MANIFEST', `${op}: the metadata says documents are not included, but the manifest lists ${documents}`);
+  }
+  return total;
+}
+
+/** Where an entry's bytes go: a file to write, or null to only check them. */
+export type EntrySink = (entry: ParsedManifestEntry) => Promise<WriteHandle | null>;
+
+/** Streams every data entry once through size and SHA-256 checks into the sink. */
+export async function extractEntries(
+  deps: BackupDeps,
+  backup: OpenedBackup,
+  sink: EntrySink,
+  phase: ProgressPhase,
+  op: string,
+  run: RunOptions,
+): Promise<void> {
+  const progress = byteProgress(phase, backup.totalBytes, run.onProgress ?? noProgress);
+  for (const item of backup.manifest) {
+    throwIfCancelled(run.signal, op);
+    const entry = backup.entries.get(item.path)!;
+    const out = await sink(item);
+    try {
+      const hash = deps.hashing.sha256();
+      let size = 0;
+      for await (const chunk of backup.reader.openEntry(entry)) {
+        throwIfCancelled(run.signal, op);
+        size += chunk.byteLength;
+        if (size > item.size) {
+          throw new BackupError('CORRUPT_ENTRY', `${op}: entry ${item.path}: expected ${item.size} bytes, got more`);
+        }
+        hash.update(chunk);
+        progress(chunk.byteLength);
+        if (out) await out.write(chunk);
+      }
+      if (size !== item.size) throw new BackupError('CORRUPT_ENTRY', `${op}: entry ${item.path}: expected ${item.size} bytes, got ${size}`);
+      const sha256 = hash.digest();
+      if (sha256 !== item.sha256) {
+        throw new BackupError('CHECKSUM_MISMATCH', `${op}: entry ${item.path}: SHA-256 is ${sha256}, the manifest says ${item.sha256}`);
+      }
+      if (out) await out.close();
+    } catch (error) {
+      if (out) await out.abort();
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * verifyBackup: everything a restore checks, without touching the data dir. The sidecar
+ * (if present) is checked against the whole file, every entry is inflated and hashed, and
+ * the database is extracted to scratch space for its integrity check, then removed.
+ */
+import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
+import { compactTimestamp } from './deps.ts';
+import { BackupError } from './errors.ts';
+import type { BackupMetadata } from './format.ts';
+import { SIDECAR_SUFFIX, parseSidecar } from './backupFiles.ts';
+import { extractEntries, openBackup } from './readBackup.ts';
+import { tap } from './streams.ts';
+
+export interface VerifyResult {
+  readonly valid: true;
+  readonly fileName: string;
+  readonly filePath: string;
+  readonly size: number;
+  /** SHA-256 of the whole file. */
+  readonly checksum: string;
+  /** Whether a `.sha256` sidecar was found and matched. */
+  readonly sidecarChecked: boolean;
+  readonly metadata: BackupMetadata;
+  readonly entries: number;
+}
+
+const OP = 'verify';
+
+export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path: string, run: RunOptions = {}): Promise<VerifyResult> {
+  const { fs } = deps;
+  if (typeof path !== 'string' || path.length === 0) throw new BackupError('INVALID_INPUT', `${OP}: no backup file given`);
+  const backup = await openBackup(deps, config, path, OP);
+  const scratch = fs.join(config.tempDir, `casevault-verify-${compactTimestamp(deps.clock.now())}-${Math.random().toString(36).slice(2)}`);
+  try {
+    const wholeFile = deps.hashing.sha256();
+    let size = 0;
+    for await (const chunk of tap(fs.readStream(path), wholeFile, (n) => (size += n), run.signal, OP)) void chunk;
+    const checksum = wholeFile.digest();
+    const sidecarPath = `${path}${SIDECAR_SUFFIX}`;
+    let sidecarChecked = false;
+    if (await fs.exists(sidecarPath)) {
+      const expected = parseSidecar(new TextDecoder().decode(await fs.readFile(sidecarPath)));
+      if (expected !== checksum) {
+        throw new BackupError('CHECKSUM_MISMATCH', `${OP}: the file's SHA-256 is ${checksum}, its ${fs.basename(sidecarPath)} says ${expected ?? 'nothing readable'}`);
+      }
+      sidecarChecked = true;
+    }
+    await fs.mkdir(scratch, { mode: 0o700 });
+    const dbPath = fs.join(scratch, 'database.sqlite');
+    await extractEntries(deps, backup, async (item) => (item.kind === 'database' ? fs.openWrite(dbPath, { mode: 0o600 }) : null), 'verify', OP, run);
+    if (backup.metadata.options.includeDatabase) {
+      const report = await deps.db.inspectFile(dbPath);
+      if (report.integrity !== 'ok') throw new BackupError('DATABASE_CORRUPT', `${OP}: the backup's database fails its integrity check (${report.integrity})`);
+      if (report.schemaVersion !== backup.metadata.schemaVersion) {
+        throw new BackupError('INVALID_MANIFEST', `${OP}: the database has schema version ${report.schemaVersion}, the metadata says ${backup.metadata.schemaVersion}`);
+      }
+      for (const key of ['users', 'cases', 'tasks', 'hearings', 'orders'] as const) {
+        if (report.counts[key] !== backup.metadata.counts[key]) {
+          throw new BackupError('INVALID_MANIFEST', `${OP}: the database has ${report.counts[key]} ${key}, the metadata says ${backup.metadata.counts[key]}`);
+        }
+      }
+    }
+    return {
+      valid: true,
+      fileName: fs.basename(path),
+      filePath: path,
+      size,
+      checksum,
+      sidecarChecked,
+      metadata: backup.metadata,
+      entries: backup.entries.size,
+    };
+  } finally {
+    await backup.reader.close();
+    await fs.remove(scratch);
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * One FileSystem adapter over any `fs.promises`-shaped API: node:fs for the real machine,
+ * memfs for the spec suite. The two differ only in what `createMemoryFileSystem` and
+ * `createNodeFileSystem` pass in (durability and free space), so the same contract holds.
+ */
+import type { FileStat, FileSystem, ReadHandle, WriteHandle, WriteOptions } from '../../ports/fileSystem.ts';
+import { fromErrno } from './errno.ts';
+
+interface StatsLike {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  size: number | bigint;
+  mtimeMs: number | bigint;
+}
+
+interface FileHandleLike {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  write(buffer: Uint8Array, offset?: number, length?: number): Promise<{ bytesWritten: number }>;
+  stat(): Promise<StatsLike>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The subset of `fs.promises` used here (node:fs and memfs both provide it). */
+export interface PromisesApi {
+  lstat(path: string): Promise<StatsLike>;
+  readdir(path: string): Promise<unknown[]>;
+  mkdir(path: string, options: { recursive: true; mode?: number }): Promise<unknown>;
+  chmod(path: string, mode: number): Promise<void>;
+  open(path: string, flags: string, mode?: number): Promise<unknown>;
+  rename(from: string, to: string): Promise<void>;
+  link(existing: string, newPath: string): Promise<void>;
+  copyFile(from: string, to: string): Promise<void>;
+  rm(path: string, options: { recursive: true; force: true }): Promise<void>;
+  unlink(path: string): Promise<void>;
+}
+
+export interface PathApi {
+  join(...parts: string[]): string;
+  dirname(path: string): string;
+  basename(path: string): string;
+}
+
+export interface PromiseFileSystemOptions {
+  readonly fsp: PromisesApi;
+  readonly path: PathApi;
+  /** fsync of a directory (node: open + fsync; memfs: nothing to flush). */
+  readonly syncDir: (path: string) => Promise<void>;
+  readonly freeSpace: (path: string) => Promise<number>;
+}
+
+const CHUNK = 1 << 20;
+
+export function createPromiseFileSystem(options: PromiseFileSystemOptions): FileSystem {
+  const { fsp, path } = options;
+  const wrap = async <T>(op: string, target: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      throw fromErrno(error, op, target);
+    }
+  };
+  const open = async (target: string, flags: string, mode?: number) => (await fsp.open(target, flags, mode)) as FileHandleLike;
+
+  const fs: FileSystem = {
+    join: (...parts) => path.join(...parts),
+    dirname: (p) => path.dirname(p),
+    basename: (p) => path.basename(p),
+
+    stat: (target) =>
+      wrap('stat', target, async (): Promise<FileStat> => {
+        const s = await fsp.lstat(target);
+        const kind = s.isSymbolicLink() ? 'symlink' : s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other';
+        return { kind, size: Number(s.size), mtimeMs: Number(s.mtimeMs) };
+      }),
+    exists: async (target) => {
+      try {
+        await fsp.lstat(target);
+        return true;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+        throw fromErrno(error, 'stat', target);
+      }
+    },
+    readdir: (target) => wrap('read folder', target, async () => (await fsp.readdir(target)).map(String).sort()),
+    mkdir: (target, opts) => wrap('create folder', target, async () => void (await fsp.mkdir(target, { recursive: true, mode: opts?.mode ?? 0o700 }))),
+    chmod: (target, mode) => wrap('chmod', target, () => fsp.chmod(target, mode)),
+
+    readFile: (target) =>
+      wrap('read', target, async () => {
+        const handle = await open(target, 'r');
+        try {
+          const size = Number((await handle.stat()).size);
+          const out = new Uint8Array(size);
+          let offset = 0;
+          while (offset < size) {
+            const { bytesRead } = await handle.read(out, offset, size - offset, offset);
+            if (bytesRead === 0) break;
+            offset += bytesRead;
+          }
+          return out.subarray(0, offset);
+        } finally {
+          await handle.close();
+        }
+      }),
+    writeFile: async (target, data, opts) => {
+      const handle = await fs.openWrite(target, opts);
+      try {
+        await handle.write(data);
+        await handle.close();
+      } catch (error) {
+        await handle.abort();
+        throw error;
+      }
+    },
+    readStream: (target, chunkSize = CHUNK) => ({
+      async *[Symbol.asyncIterator]() {
+        const handle = await wrap('read', target, () => open(target, 'r'));
+        try {
+          let position = 0;
+          for (;;) {
+            const buffer = new Uint8Array(chunkSize);
+            const { bytesRead } = await wrap('read', target, () => handle.read(buffer, 0, chunkSize, position));
+            if (bytesRead === 0) return;
+            position += bytesRead;
+            yield bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead);
+          }
+        } finally {
+          await handle.close().catch(() => {});
+        }
+      },
+    }),
+    openRead: (target) =>
+      wrap('open', target, async (): Promise<ReadHandle> => {
+        const handle = await open(target, 'r');
+        const size = Number((await handle.stat()).size);
+        return {
+          size,
+          read: (position, length) =>
+            wrap('read', target, async () => {
+              const buffer = new Uint8Array(length);
+              let got = 0;
+              while (got < length) {
+                const { bytesRead } = await handle.read(buffer, got, length - got, position + got);
+                if (bytesRead === 0) break;
+                got += bytesRead;
+              }
+              return buffer.subarray(0, got);
+            }),
+          close: () => handle.close(),
+        };
+      }),
+    openWrite: (target, opts?: WriteOptions) =>
+      wrap('create', target, async (): Promise<WriteHandle> => {
+        const handle = await open(target, opts?.exclusive ? 'wx' : 'w', opts?.mode ?? 0o600);
+        let closed = false;
+        return {
+          write: (chunk) =>
+            wrap('write', target, async () => {
+              let offset = 0;
+              while (offset < chunk.byteLength) {
+                const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
+                offset += bytesWritten;
+              }
+            }),
+          close: () =>
+            wrap('write', target, async () => {
+              closed = true;
+              try {
+                await handle.sync();
+              } finally {
+                await handle.close();
+              }
+            }),
+          abort: async () => {
+            if (!closed) {
+              closed = true;
+              await handle.close().catch(() => {});
+            }
+            await fsp.rm(target, { recursive: true, force: true }).catch(() => {});
+          },
+        };
+      }),
+
+    rename: (from, to) => wrap('rename', from, () => fsp.rename(from, to)),
+    link: (existing, newPath) => wrap('link', newPath, () => fsp.link(existing, newPath)),
+    copyFile: (from, to) => wrap('copy', from, () => fsp.copyFile(from, to)),
+    remove: (target) => wrap('remove', target, () => fsp.rm(target, { recursive: true, force: true })),
+    syncDir: (target) => wrap('sync folder', target, () => options.syncDir(target)),
+    freeSpace: (target) => wrap('free space of', target, () => options.freeSpace(target)),
+  };
+  return fs;
+}

@@ -1,0 +1,98 @@
+/**
+ * Database over sql.js (SQLite in WebAssembly) on a FileSystem port: the spec suite's
+ * database. The live database is in memory and every write is persisted whole (written
+ * beside, then renamed), so the file on the port is always a complete database.
+ */
+import initSqlJs, { type Database as SqlJsDb, type SqlJsStatic, type SqlValue } from 'sql.js';
+import type { Counts, Database, DatabaseFileReport } from '../../ports/database.ts';
+import type { FileSystem } from '../../ports/fileSystem.ts';
+import { BackupError } from '../../domain/errors.ts';
+import { COUNTED_TABLES, SCHEMA_VERSION, migrate } from '../sqlite/schema.ts';
+
+let sqlJs: Promise<SqlJsStatic> | undefined;
+export function loadSqlJs(): Promise<SqlJsStatic> {
+  sqlJs ??= initSqlJs();
+  return sqlJs;
+}
+
+export interface SqlJsDatabase extends Database {
+  /** Runs statements and persists the result (a write of the app). Opens the database if needed. */
+  write(sql: string, params?: SqlValue[]): Promise<void>;
+  query(sql: string, params?: SqlValue[]): Promise<Record<string, SqlValue>[]>;
+}
+
+export function createSqlJsDatabase(fs: FileSystem, dataDir: string, supported = SCHEMA_VERSION): SqlJsDatabase {
+  const file = fs.join(dataDir, 'database.sqlite');
+  let db: SqlJsDb | null = null;
+
+  const persist = async () => {
+    if (!db) return;
+    await fs.mkdir(dataDir);
+    await fs.writeFile(`${file}.tmp`, db.export());
+    await fs.rename(`${file}.tmp`, file);
+  };
+  const live = async (): Promise<SqlJsDb> => {
+    if (!db) await api.open();
+    return db!;
+  };
+  const countsOf = (handle: SqlJsDb): Counts => {
+    const tables = new Set(handle.exec(`SELECT name FROM sqlite_master WHERE type = 'table'`)[0]?.values.map((r) => String(r[0])) ?? []);
+    const count = (table: string) => (tables.has(table) ? Number(handle.exec(`SELECT count(*) FROM ${table}`)[0]!.values[0]![0]) : 0);
+    return Object.fromEntries(COUNTED_TABLES.map((t) => [t, count(t)])) as unknown as Counts;
+  };
+
+  const api: SqlJsDatabase = {
+    supportedSchemaVersion: supported,
+    open: async () => {
+      if (db) return;
+      const SQL = await loadSqlJs();
+      db = (await fs.exists(file)) ? new SQL.Database(await fs.readFile(file)) : new SQL.Database();
+      const handle = db;
+      const before = userVersion(handle);
+      migrate({ exec: (sql) => handle.exec(sql), userVersion: () => userVersion(handle) });
+      if (userVersion(handle) !== before || !(await fs.exists(file))) await persist();
+    },
+    close: async () => {
+      if (!db) return;
+      db.close();
+      db = null;
+    },
+    snapshotTo: async (target) => {
+      const handle = await live();
+      await fs.writeFile(target, handle.export(), { exclusive: true, mode: 0o600 });
+    },
+    counts: async () => countsOf(await live()),
+    inspectFile: async (path): Promise<DatabaseFileReport> => {
+      const SQL = await loadSqlJs();
+      const bytes = await fs.readFile(path);
+      let handle: SqlJsDb | undefined;
+      try {
+        handle = new SQL.Database(bytes);
+        const integrity = handle.exec('PRAGMA integrity_check').flatMap((r) => r.values.map((v) => String(v[0]))).join('; ');
+        return { integrity, schemaVersion: userVersion(handle), counts: countsOf(handle) };
+      } catch (error) {
+        throw new BackupError('DATABASE_CORRUPT', `inspect ${path}: not a readable SQLite database (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+      } finally {
+        handle?.close();
+      }
+    },
+    write: async (sql, params) => {
+      const handle = await live();
+      handle.run(sql, params);
+      await persist();
+    },
+    query: async (sql, params) => {
+      const handle = await live();
+      const stmt = handle.prepare(sql, params);
+      const rows: Record<string, SqlValue>[] = [];
+      while (stmt.step()) rows.push(stmt.getAsObject());
+      stmt.free();
+      return rows;
+    },
+  };
+  return api;
+}
+
+function userVersion(handle: SqlJsDb): number {
+  return Number(handle.exec('PRAGMA user_version')[0]!.values[0]![0]);
+}
