@@ -1,0 +1,183 @@
+/**
+ * The IPC contract between the settings page and the main process (or the browser shell):
+ * channel names, the zod schema of every request payload, the response of every channel,
+ * and the events pushed to the page. The renderer, the preload, the main process and the
+ * browser shell all import this one module, so they cannot drift.
+ *
+ * Every response is the seed's envelope: `{ success: true, message, ... }` or
+ * `{ success: false, error, code, message }`, where `message` is a one-line summary
+ * ("Failed to export backup") and `error` the detail a person can act on.
+ */
+import { z } from 'zod';
+import type { BackupMetadata } from '../../domain/format.ts';
+import type { ErrorCode } from '../../domain/errors.ts';
+import type { Progress } from '../../domain/progress.ts';
+
+/** Client-chosen id of a long operation, so that it can be cancelled and its progress routed. */
+const operationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"');
+const fileName = z.string().min(1).max(255);
+const filePath = z.string().min(1).max(4096);
+const noPayload = z.union([z.undefined(), z.null(), z.strictObject({})]);
+
+/**
+ * A backup to read: a name from the backup list, or a path the person chose in a file dialog
+ * (the main process refuses any other path: a renderer never names a path on its own).
+ */
+const backupSource = z
+  .strictObject({ fileName: fileName.optional(), filePath: filePath.optional(), operationId: operationId.optional() })
+  .refine((v) => (v.fileName === undefined) !== (v.filePath === undefined), 'give exactly one of fileName and filePath');
+
+export const requestSchemas = {
+  'backup:exportNow': z.union([
+    z.undefined(),
+    z.null(),
+    z.strictObject({
+      includeDatabase: z.boolean().optional(),
+      includeFiles: z.boolean().optional(),
+      includeMetadata: z.boolean().optional(),
+      compressionLevel: z.number().int().min(0).max(9).optional(),
+      operationId: operationId.optional(),
+    }),
+  ]),
+  'backup:restoreFromZip': backupSource,
+  'backup:verifyBackup': backupSource,
+  /** Reads what a backup holds (its metadata) for the restore confirmation, without restoring. */
+  'backup:inspectBackup': backupSource,
+  'backup:listBackups': noPayload,
+  'backup:deleteBackup': z.strictObject({ fileName }),
+  'backup:getStatistics': noPayload,
+  /** Counts of the data as it is now, for the restore confirmation and the page. */
+  'backup:getCurrentCounts': noPayload,
+  /** A file dialog for choosing a backup (Electron); the browser shell uploads the chosen file. */
+  'backup:chooseFile': noPayload,
+  'backup:cancel': z.strictObject({ operationId }),
+} as const;
+
+export type Channel = keyof typeof requestSchemas;
+export const CHANNELS = Object.keys(requestSchemas) as Channel[];
+
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, value);
+}
+
+export type RequestOf<C extends Channel> = z.input<(typeof requestSchemas)[C]>;
+
+export interface BackupListItem {
+  readonly fileName: string;
+  readonly filePath: string;
+  readonly size: number;
+  readonly createdAt: string;
+  readonly checksum: string | null;
+}
+
+export interface BackupStatistics {
+  readonly totalBackups: number;
+  readonly totalSize: number;
+  readonly averageSize: number;
+  readonly oldestBackup: string | null;
+  readonly newestBackup: string | null;
+}
+
+/** What the data dir holds now: the database's counts plus the document store's. */
+export interface CurrentCounts {
+  readonly users: number;
+  readonly cases: number;
+  readonly tasks: number;
+  readonly hearings: number;
+  readonly orders: number;
+  readonly files: number;
+  readonly bytes: number;
+}
+
+interface ResponseData {
+  'backup:exportNow': {
+    operationId: string;
+    backupId: string;
+    fileName: string;
+    filePath: string;
+    size: number;
+    createdAt: string;
+    checksum: string;
+    metadata: BackupMetadata;
+    warnings: readonly string[];
+  };
+  'backup:restoreFromZip': {
+    operationId: string;
+    restoreId: string;
+    restoredAt: string;
+    metadata: BackupMetadata;
+    errors: readonly string[];
+    safetyCopy: string | null;
+  };
+  'backup:verifyBackup': {
+    operationId: string;
+    fileName: string;
+    size: number;
+    checksum: string;
+    sidecarChecked: boolean;
+    entries: number;
+    metadata: BackupMetadata;
+  };
+  'backup:inspectBackup': { fileName: string; size: number; metadata: BackupMetadata };
+  'backup:listBackups': { backups: BackupListItem[] };
+  'backup:deleteBackup': { fileName: string };
+  'backup:getStatistics': { statistics: BackupStatistics };
+  'backup:getCurrentCounts': { counts: CurrentCounts };
+  'backup:chooseFile': { cancelled: true } | { cancelled: false; filePath: string; fileName: string };
+  'backup:cancel': { cancelled: boolean };
+}
+
+export type Success<C extends Channel> = { success: true; message: string } & ResponseData[C];
+
+export interface Failure {
+  success: false;
+  /** The detail a person can act on (the BackupError's message). */
+  error: string;
+  code: ErrorCode;
+  /** The seed's one-line summary, e.g. "Failed to export backup". */
+  message: string;
+}
+
+export type Envelope<C extends Channel> = Success<C> | Failure;
+
+/** Events pushed from the main process to the page. */
+export interface EventPayloads {
+  'backup:progress': {
+    operationId: string;
+    operation: 'export' | 'restore' | 'verify';
+    progress: Progress;
+  };
+}
+
+export type AppEvent = keyof EventPayloads;
+export const EVENTS = ['backup:progress'] as const satisfies readonly AppEvent[];
+
+export function isAppEvent(value: unknown): value is AppEvent {
+  return typeof value === 'string' && (EVENTS as readonly string[]).includes(value);
+}
+
+/** Optional-payload channels may be invoked without an argument. */
+type InvokeArgs<C extends Channel> = undefined extends RequestOf<C> ? [payload?: RequestOf<C>] : [payload: RequestOf<C>];
+
+/**
+ * `window.app`: what the preload (Electron) or the browser bridge (browser shell) gives the
+ * page. `invoke` rejects (never resolves an envelope) for a channel that is not in CHANNELS;
+ * every failure of an allowed channel resolves to a Failure envelope.
+ */
+export interface AppBridge {
+  invoke<C extends Channel>(channel: C, ...args: InvokeArgs<C>): Promise<Envelope<C>>;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends AppEvent>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+}
+
+export const unknownChannelMessage = (channel: unknown): string =>
+  `casevault: "${String(channel)}" is not an allowed channel (allowed: ${CHANNELS.join(', ')})`;
+
+export const unknownEventMessage = (event: unknown): string =>
+  `casevault: "${String(event)}" is not an event of the app (allowed: ${EVENTS.join(', ')})`;
+
+declare global {
+  interface Window {
+    app: AppBridge;
+  }
+}
