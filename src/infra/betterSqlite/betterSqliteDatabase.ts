@@ -1,0 +1,269 @@
+/**
+ * Database over better-sqlite3 12 for one data dir: the real machine's database.
+ * - The live database runs in WAL mode with a busy timeout, so another process (the app,
+ *   a job) can keep writing while casevault reads. `open` migrates (schema.ts).
+ * - `close` checkpoints with TRUNCATE, so the main file alone holds every commit and the
+ *   data dir can be swapped without carrying a -wal.
+ * - `snapshotTo` runs `VACUUM INTO` on its own read-only connection in a worker thread.
+ *   VACUUM INTO is one read transaction: in WAL mode it sees exactly the commits made before
+ *   it began, never blocks a writer and is never restarted by one (the online backup API
+ *   restarts on every foreign write; see the measurement in spec/support/measureSnapshot.ts).
+ *   Its output is in rollback-journal mode. The worker keeps the event loop free.
+ * - `inspectFile` opens read-only and never writes: a file in WAL mode (header bytes 18-19)
+ *   is inspected through a temporary copy switched to rollback mode, because opening it in
+ *   place would create -wal/-shm beside it.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { promises as fsp, constants } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Counts, Database, DatabaseFileReport } from '../../ports/database.ts';
+import { BackupError } from '../../domain/errors.ts';
+import { fromErrno } from '../fs/errno.ts';
+import { COUNTED_TABLES, SCHEMA_VERSION, migrate } from '../sqlite/schema.ts';
+
+type Handle = BetterSqlite3.Database;
+export type SqlParam = string | number | bigint | Buffer | null;
+
+export interface BetterSqliteDatabase extends Database {
+  readonly path: string;
+  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE) of the live database; opens it if needed. */
+  transaction<T>(fn: (sql: SqlHandle) => T): Promise<T>;
+  /** Rows of a read query on the live database. */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
+}
+
+/** What a write transaction may do. */
+export interface SqlHandle {
+  run(sql: string, params?: readonly SqlParam[]): { changes: number; lastInsertRowid: number };
+  all<T = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): T[];
+}
+
+export interface BetterSqliteOptions {
+  /** Milliseconds a statement waits for a lock held by another connection. */
+  readonly busyTimeoutMs?: number;
+  readonly supportedSchemaVersion?: number;
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\u0000';
+const require = createRequire(import.meta.url);
+
+export function createBetterSqliteDatabase(dataDir: string, options: BetterSqliteOptions = {}): BetterSqliteDatabase {
+  const path = join(dataDir, 'database.sqlite');
+  const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+  let db: Handle | null = null;
+
+  const live = async (): Promise<Handle> => {
+    if (!db) await api.open();
+    return db!;
+  };
+
+  const api: BetterSqliteDatabase = {
+    path,
+    supportedSchemaVersion: options.supportedSchemaVersion ?? SCHEMA_VERSION,
+    open: async () => {
+      if (db) return;
+      await fsp.mkdir(dataDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+        throw fromErrno(error, 'create folder', dataDir);
+      });
+      const handle = sqliteCall('open', path, () => new BetterSqlite3(path, { timeout: busyTimeoutMs }));
+      try {
+        sqliteCall('open', path, () => {
+          handle.pragma('journal_mode = WAL');
+          // FULL: a commit the app reported survives a power cut, also in WAL mode.
+          handle.pragma('synchronous = FULL');
+          handle.pragma('foreign_keys = ON');
+          migrate({ exec: (sql) => handle.exec(sql), userVersion: () => userVersion(handle) });
+        });
+      } catch (error) {
+        handle.close();
+        throw error;
+      }
+      db = handle;
+    },
+    close: async () => {
+      if (!db) return;
+      const handle = db;
+      db = null;
+      try {
+        // TRUNCATE: after it the -wal is empty, so the main file alone holds every commit.
+        handle.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        handle.close();
+      }
+    },
+    snapshotTo: async (target) => {
+      await live();
+      if (await exists(target)) throw new BackupError('ALREADY_EXISTS', `snapshot: ${target} already exists`);
+      await vacuumIntoInWorker(path, target, busyTimeoutMs);
+      await fsp.chmod(target, 0o600).catch((error: unknown) => {
+        throw fromErrno(error, 'chmod', target);
+      });
+    },
+    counts: async () => countsOf(await live()),
+    inspectFile: (file) => inspectFile(file),
+    transaction: async (fn) => {
+      const handle = await live();
+      return sqliteCall('write', path, () => {
+        const sql = sqlHandle(handle);
+        return handle.transaction(() => fn(sql)).immediate();
+      });
+    },
+    query: async <T>(sql: string, params: readonly SqlParam[] = []) => {
+      const handle = await live();
+      return sqliteCall('query', path, () => handle.prepare(sql).all(...params) as T[]);
+    },
+  };
+  return api;
+}
+
+function sqlHandle(handle: Handle): SqlHandle {
+  return {
+    run: (sql, params = []) => {
+      const info = handle.prepare(sql).run(...params);
+      return { changes: info.changes, lastInsertRowid: Number(info.lastInsertRowid) };
+    },
+    all: <T>(sql: string, params: readonly SqlParam[] = []) => handle.prepare(sql).all(...params) as T[],
+  };
+}
+
+/** Integrity, schema version and counts of a database file that is not the live one; never writes to it. */
+export async function inspectFile(file: string): Promise<DatabaseFileReport> {
+  const header = await readHeader(file);
+  if (header.length < 100 || new TextDecoder('latin1').decode(header.subarray(0, 16)) !== SQLITE_MAGIC) {
+    throw new BackupError('DATABASE_CORRUPT', `inspect ${file}: not a SQLite database (${header.length < 100 ? `${header.length} bytes` : 'no SQLite header'})`);
+  }
+  const walMode = header[18] === 2 || header[19] === 2;
+  let target = file;
+  if (walMode) {
+    // Opening a WAL-mode file creates -wal/-shm beside it: inspect a copy in rollback mode instead.
+    target = join(tmpdir(), `casevault-inspect-${randomBytes(6).toString('hex')}.sqlite`);
+    await fsp.copyFile(file, target, constants.COPYFILE_EXCL);
+    const handle = await fsp.open(target, 'r+');
+    try {
+      await handle.write(Uint8Array.of(1, 1), 0, 2, 18);
+    } finally {
+      await handle.close();
+    }
+  }
+  try {
+    return sqliteCall('inspect', file, () => {
+      const handle = new BetterSqlite3(target, { readonly: true, fileMustExist: true });
+      try {
+        const rows = handle.pragma('integrity_check') as { integrity_check: string }[];
+        const integrity = rows.map((r) => r.integrity_check).join('; ');
+        return { integrity, schemaVersion: userVersion(handle), counts: countsOf(handle) };
+      } finally {
+        handle.close();
+      }
+    });
+  } finally {
+    if (walMode) await fsp.rm(target, { force: true });
+  }
+}
+
+async function readHeader(file: string): Promise<Uint8Array> {
+  try {
+    const handle = await fsp.open(file, 'r');
+    try {
+      const buffer = new Uint8Array(100);
+      const { bytesRead } = await handle.read(buffer, 0, 100, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw fromErrno(error, 'inspect', file);
+  }
+}
+
+function countsOf(handle: Handle): Counts {
+  const tables = new Set((handle.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name));
+  const count = (table: string) => (tables.has(table) ? Number((handle.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n) : 0);
+  return Object.fromEntries(COUNTED_TABLES.map((t) => [t, count(t)])) as unknown as Counts;
+}
+
+function userVersion(handle: Handle): number {
+  return Number(handle.pragma('user_version', { simple: true }));
+}
+
+/** Maps SQLite's errors to codes at the boundary. */
+function sqliteCall<T>(operation: string, file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw fromSqlite(error, operation, file);
+  }
+}
+
+export function fromSqlite(error: unknown, operation: string, file: string): BackupError {
+  if (error instanceof BackupError) return error;
+  const code = typeof error === 'object' && error !== null ? String((error as { code?: unknown }).code ?? '') : '';
+  const detail = error instanceof Error ? error.message : String(error);
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return new BackupError('DATABASE_CORRUPT', `${operation} ${file}: the database is damaged (${detail})`, { cause: error });
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new BackupError('BUSY', `${operation} ${file}: the database is locked by another program (${detail}); try again`, { cause: error });
+  }
+  if (code === 'SQLITE_FULL') return new BackupError('NO_SPACE', `${operation} ${file}: the disk is full (${detail})`, { cause: error });
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code.startsWith('SQLITE_CANTOPEN')) {
+    return new BackupError('PERMISSION_DENIED', `${operation} ${file}: SQLite cannot open or write the file (${detail})`, { cause: error });
+  }
+  if (code.startsWith('SQLITE_IOERR')) return new BackupError('IO_ERROR', `${operation} ${file}: the disk reported an error (${detail})`, { cause: error });
+  if (typeof (error as { code?: unknown }).code === 'string' && /^E[A-Z]+$/.test(code)) return fromErrno(error, operation, file);
+  return new BackupError('INTERNAL', `${operation} ${file}: an unexpected SQLite error occurred; see the log for details`, { cause: error });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fsp.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The worker's code (CommonJS, evaluated): its own read-only connection runs `VACUUM INTO`. */
+const VACUUM_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+try {
+  const db = new Database(workerData.source, { readonly: true, fileMustExist: true, timeout: workerData.timeout });
+  try { db.prepare('VACUUM INTO ?').run(workerData.target); } finally { db.close(); }
+  parentPort.postMessage({ ok: true });
+} catch (error) {
+  parentPort.postMessage({ ok: false, code: error && error.code, message: String(error && error.message) });
+}`;
+
+function vacuumIntoInWorker(source: string, target: string, timeout: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(VACUUM_WORKER, {
+      eval: true,
+      workerData: { module: require.resolve('better-sqlite3'), source, target, timeout },
+    });
+    let settled = false;
+    worker.once('message', (message: { ok: boolean; code?: string; message?: string }) => {
+      settled = true;
+      if (message.ok) resolve();
+      else {
+        const error = Object.assign(new Error(message.message ?? 'VACUUM INTO failed'), { code: message.code });
+        void fsp.rm(target, { force: true }).finally(() => reject(fromSqlite(error, 'snapshot', source)));
+      }
+    });
+    worker.once('error', (error) => {
+      if (settled) return;
+      settled = true;
+      void fsp.rm(target, { force: true }).finally(() => reject(fromSqlite(error, 'snapshot', source)));
+    });
+    worker.once('exit', (code) => {
+      if (!settled) {
+        settled = true;
+        reject(new BackupError('INTERNAL', `snapshot ${source}: the snapshot worker stopped (exit code ${code})`));
+      }
+    });
+  });
+}
