@@ -40,7 +40,6 @@ export function createArchiverWriter(output: WriteHandle, options: { level: numb
       const consumed = new Promise<void>((resolve, reject) => {
         stream.on('end', resolve);
         stream.on('error', reject);
-        zip.on('error', reject);
       });
       zip.append(stream, { name, date: options.modified });
       // archiver reads entries strictly in order, so waiting here keeps one entry in flight.
