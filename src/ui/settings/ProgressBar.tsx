@@ -1,0 +1,34 @@
+import type { RunningOperation } from './backupStore.ts';
+import { formatBytes, percent } from '../format.ts';
+
+const PHASES = {
+  snapshot: 'Taking a snapshot of the database',
+  archive: 'Writing the backup',
+  verify: 'Checking every entry',
+  extract: 'Unpacking and checking',
+  swap: 'Switching to the restored data',
+} as const;
+
+/** Progress of the running operation, with its Cancel button. */
+export function OperationProgress({ operation, onCancel }: { operation: RunningOperation; onCancel: () => void }) {
+  const p = operation.progress;
+  const value = p ? percent(p.done, p.total) : 0;
+  const detail = p
+    ? p.unit === 'bytes'
+      ? `${formatBytes(p.done)} of ${formatBytes(p.total)}`
+      : `${p.done} of ${p.total}`
+    : 'Starting…';
+  const label = `${operation.kind === 'export' ? 'Export' : operation.kind === 'restore' ? 'Restore' : 'Verify'} progress`;
+  return (
+    <div class="operation" data-testid={`${operation.kind}-progress`}>
+      <div class="operation-line">
+        <span>{operation.cancelling ? 'Cancelling…' : p ? PHASES[p.phase] : 'Starting…'}</span>
+        <span class="muted">{detail}</span>
+      </div>
+      <progress max={100} value={value} aria-label={label} aria-valuetext={`${value}%, ${detail}`} />
+      <button type="button" class="secondary" onClick={onCancel} disabled={operation.cancelling}>
+        Cancel
+      </button>
+    </div>
+  );
+}

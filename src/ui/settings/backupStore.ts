@@ -1,0 +1,302 @@
+/**
+ * The state of the Backup settings page and everything it does, outside the components:
+ * it talks to the main process only through `window.app` (an AppBridge), and tells the
+ * person what happened through the toast store. Failures show ERROR_TITLES[code] and the
+ * detail; a cancelled operation is not a failure and shows a neutral info toast.
+ */
+import { ERROR_TITLES } from '../../domain/errors.ts';
+import type { Progress } from '../../domain/progress.ts';
+import type {
+  AppBridge,
+  BackupListItem,
+  BackupStatistics,
+  CurrentCounts,
+  Failure,
+  Success,
+} from '../../electron/shared/channels.ts';
+import { createStore, type ReadableStore } from '../store.ts';
+import type { ToastStore } from '../toasts/toastStore.ts';
+import { formatBytes } from '../format.ts';
+
+export interface ExportOptionsState {
+  readonly includeDatabase: boolean;
+  readonly includeFiles: boolean;
+  readonly includeMetadata: boolean;
+  readonly compressionLevel: number;
+}
+
+export type OperationKind = 'export' | 'restore' | 'verify';
+
+export interface RunningOperation {
+  readonly kind: OperationKind;
+  readonly id: string;
+  /** What it works on, for the progress label (a backup's file name). */
+  readonly target: string | null;
+  readonly progress: Progress | null;
+  readonly cancelling: boolean;
+}
+
+/** A backup named by the page: from the list, or a file the person chose. */
+export type BackupSource = { readonly fileName: string } | { readonly filePath: string };
+
+export type Confirmation =
+  | { readonly kind: 'delete'; readonly fileName: string }
+  | {
+      readonly kind: 'restore';
+      readonly source: BackupSource;
+      readonly fileName: string;
+      readonly size: number;
+      readonly backup: Success<'backup:inspectBackup'>['metadata'];
+      readonly current: CurrentCounts | null;
+    };
+
+export interface BackupState {
+  readonly options: ExportOptionsState;
+  readonly backups: readonly BackupListItem[] | null;
+  readonly statistics: BackupStatistics | null;
+  readonly current: CurrentCounts | null;
+  readonly operation: RunningOperation | null;
+  /** The file chosen for "Restore from file". */
+  readonly selectedFile: { readonly filePath: string; readonly fileName: string } | null;
+  readonly confirmation: Confirmation | null;
+  /** Inspecting a backup before the restore confirmation, choosing a file, deleting. */
+  readonly pending: boolean;
+}
+
+export interface BackupStore extends ReadableStore<BackupState> {
+  /** Loads the list, the statistics and the current counts; returns the unsubscribe of progress events. */
+  start(): () => void;
+  refresh(): Promise<void>;
+  setOption<K extends keyof ExportOptionsState>(key: K, value: ExportOptionsState[K]): void;
+  exportNow(): Promise<void>;
+  cancel(): Promise<void>;
+  verify(fileName: string): Promise<void>;
+  requestDelete(fileName: string): void;
+  chooseFile(): Promise<void>;
+  /** Restore the chosen file (no source) or a listed backup: inspects it and asks to confirm. */
+  requestRestore(source?: BackupSource): Promise<void>;
+  confirm(): Promise<void>;
+  dismissConfirmation(): void;
+}
+
+const OPERATION_NOUN: Record<OperationKind, string> = { export: 'Export', restore: 'Restore', verify: 'Verification' };
+
+export function createBackupStore(bridge: AppBridge, toasts: ToastStore): BackupStore {
+  const store = createStore<BackupState>({
+    options: { includeDatabase: true, includeFiles: true, includeMetadata: true, compressionLevel: 6 },
+    backups: null,
+    statistics: null,
+    current: null,
+    operation: null,
+    selectedFile: null,
+    confirmation: null,
+    pending: false,
+  });
+  let counter = 0;
+  const newOperationId = (kind: OperationKind) => `ui-${kind}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+
+  const showFailure = (failure: Failure) => {
+    if (failure.code === 'CANCELLED') {
+      toasts.show({ type: 'info', title: failure.message, message: 'Nothing was changed.' });
+    } else {
+      toasts.show({ type: 'error', title: ERROR_TITLES[failure.code] ?? failure.message, message: failure.error });
+    }
+  };
+
+  /** A bridge call that rejects is a bug of the page or the bridge, not of the backup: show it once. */
+  const showBridgeError = (what: string, error: unknown) => {
+    toasts.show({ type: 'error', title: ERROR_TITLES.INTERNAL, message: `${what}: ${error instanceof Error ? error.message : String(error)}` });
+  };
+
+  async function loadBackups(): Promise<void> {
+    const [list, stats] = await Promise.all([bridge.invoke('backup:listBackups'), bridge.invoke('backup:getStatistics')]);
+    if (list.success) store.update({ backups: list.backups });
+    else showFailure(list);
+    if (stats.success) store.update({ statistics: stats.statistics });
+    else showFailure(stats);
+  }
+
+  async function loadCounts(): Promise<CurrentCounts | null> {
+    const response = await bridge.invoke('backup:getCurrentCounts');
+    if (!response.success) {
+      showFailure(response);
+      return null;
+    }
+    store.update({ current: response.counts });
+    return response.counts;
+  }
+
+  async function runOperation<T extends { success: boolean }>(
+    kind: OperationKind,
+    target: string | null,
+    call: (operationId: string) => Promise<T>,
+  ): Promise<T | null> {
+    if (store.get().operation) return null;
+    const id = newOperationId(kind);
+    store.update({ operation: { kind, id, target, progress: null, cancelling: false } });
+    try {
+      return await call(id);
+    } catch (error) {
+      showBridgeError(OPERATION_NOUN[kind], error);
+      return null;
+    } finally {
+      store.update({ operation: null });
+    }
+  }
+
+  async function restore(source: BackupSource): Promise<void> {
+    const label = 'fileName' in source ? source.fileName : (store.get().selectedFile?.fileName ?? null);
+    const response = await runOperation('restore', label, (operationId) =>
+      bridge.invoke('backup:restoreFromZip', { ...source, operationId }),
+    );
+    if (!response) return;
+    if (response.success) {
+      const m = response.metadata;
+      const safety = response.safetyCopy ? ' A safety copy of the previous data was kept.' : '';
+      toasts.show({
+        type: 'success',
+        title: response.message,
+        message: `Restored ${m.fileCount} files and ${m.caseCount} cases from ${label ?? 'the backup'}.${safety}`,
+      });
+    } else {
+      showFailure(response);
+    }
+    await Promise.all([loadCounts(), loadBackups()]);
+  }
+
+  const api: BackupStore = {
+    get: store.get,
+    subscribe: store.subscribe,
+
+    start() {
+      const off = bridge.on('backup:progress', (event) => {
+        const operation = store.get().operation;
+        if (operation && operation.id === event.operationId) store.update({ operation: { ...operation, progress: event.progress } });
+      });
+      void api.refresh();
+      return off;
+    },
+
+    async refresh() {
+      try {
+        await Promise.all([loadBackups(), loadCounts()]);
+      } catch (error) {
+        showBridgeError('Loading the backup page', error);
+      }
+    },
+
+    setOption(key, value) {
+      store.update((s) => ({ options: { ...s.options, [key]: value } }));
+    },
+
+    async exportNow() {
+      const { options } = store.get();
+      if (!options.includeDatabase && !options.includeFiles && !options.includeMetadata) {
+        toasts.show({ type: 'warning', title: 'Nothing to export', message: 'Choose at least one of database, files and settings.' });
+        return;
+      }
+      const response = await runOperation('export', null, (operationId) => bridge.invoke('backup:exportNow', { ...options, operationId }));
+      if (!response) return;
+      if (response.success) {
+        toasts.show({ type: 'success', title: response.message, message: `Backup created: ${response.backupId} (${formatBytes(response.size)})` });
+        for (const warning of response.warnings) toasts.show({ type: 'warning', title: 'Exported with a warning', message: warning });
+      } else {
+        showFailure(response);
+      }
+      await loadBackups();
+    },
+
+    async cancel() {
+      const operation = store.get().operation;
+      if (!operation || operation.cancelling) return;
+      store.update({ operation: { ...operation, cancelling: true } });
+      try {
+        const response = await bridge.invoke('backup:cancel', { operationId: operation.id });
+        if (!response.success) showFailure(response);
+      } catch (error) {
+        showBridgeError('Cancel', error);
+      }
+    },
+
+    async verify(fileName) {
+      const response = await runOperation('verify', fileName, (operationId) => bridge.invoke('backup:verifyBackup', { fileName, operationId }));
+      if (!response) return;
+      if (response.success) {
+        const sidecar = response.sidecarChecked ? ' and its .sha256 file' : '';
+        toasts.show({
+          type: 'success',
+          title: response.message,
+          message: `${fileName}: ${response.entries} entries match their SHA-256${sidecar}.`,
+        });
+      } else {
+        showFailure(response);
+      }
+    },
+
+    requestDelete(fileName) {
+      store.update({ confirmation: { kind: 'delete', fileName } });
+    },
+
+    async chooseFile() {
+      store.update({ pending: true });
+      try {
+        const response = await bridge.invoke('backup:chooseFile');
+        if (!response.success) showFailure(response);
+        else if (!response.cancelled) store.update({ selectedFile: { filePath: response.filePath, fileName: response.fileName } });
+      } catch (error) {
+        showBridgeError('Choosing a file', error);
+      } finally {
+        store.update({ pending: false });
+      }
+    },
+
+    async requestRestore(source) {
+      const chosen = source ?? (store.get().selectedFile ? { filePath: store.get().selectedFile!.filePath } : null);
+      if (!chosen) {
+        toasts.show({ type: 'warning', title: 'No file selected', message: 'Please select a backup file to restore' });
+        return;
+      }
+      store.update({ pending: true });
+      try {
+        const [inspected, current] = await Promise.all([bridge.invoke('backup:inspectBackup', chosen), loadCounts()]);
+        if (!inspected.success) {
+          showFailure(inspected);
+          return;
+        }
+        store.update({
+          confirmation: { kind: 'restore', source: chosen, fileName: inspected.fileName, size: inspected.size, backup: inspected.metadata, current },
+        });
+      } catch (error) {
+        showBridgeError('Reading the backup', error);
+      } finally {
+        store.update({ pending: false });
+      }
+    },
+
+    async confirm() {
+      const confirmation = store.get().confirmation;
+      if (!confirmation) return;
+      store.update({ confirmation: null });
+      if (confirmation.kind === 'restore') {
+        await restore(confirmation.source);
+        return;
+      }
+      store.update({ pending: true });
+      try {
+        const response = await bridge.invoke('backup:deleteBackup', { fileName: confirmation.fileName });
+        if (response.success) toasts.show({ type: 'success', title: response.message, message: `${confirmation.fileName} was deleted.` });
+        else showFailure(response);
+        await loadBackups();
+      } catch (error) {
+        showBridgeError('Delete', error);
+      } finally {
+        store.update({ pending: false });
+      }
+    },
+
+    dismissConfirmation() {
+      store.update({ confirmation: null });
+    },
+  };
+  return api;
+}

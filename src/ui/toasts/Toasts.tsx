@@ -1,0 +1,41 @@
+import type { ToastStore } from './toastStore.ts';
+import { useStore } from '../useStore.ts';
+
+const ICONS = { success: '✓', error: '✕', warning: '!', info: 'i' } as const;
+
+/**
+ * The stack of toasts. The container is an aria-live region that is always in the page, so
+ * screen readers announce what is added to it; errors are role=alert (announced at once).
+ */
+export function Toasts({ store }: { store: ToastStore }) {
+  const { toasts } = useStore(store);
+  return (
+    <section class="toasts" aria-label="Notifications" aria-live="polite" aria-relevant="additions text">
+      {toasts.map((toast) => (
+        <div
+          key={toast.id}
+          class={`toast toast-${toast.type}`}
+          role={toast.type === 'error' ? 'alert' : 'status'}
+          aria-atomic="true"
+          data-testid="toast"
+          data-type={toast.type}
+          onMouseEnter={() => store.pause(toast.id)}
+          onMouseLeave={() => store.resume(toast.id)}
+          onFocusIn={() => store.pause(toast.id)}
+          onFocusOut={() => store.resume(toast.id)}
+        >
+          <span class="toast-icon" aria-hidden="true">
+            {ICONS[toast.type]}
+          </span>
+          <div class="toast-body">
+            <strong class="toast-title">{toast.title}</strong>
+            <p class="toast-message">{toast.message}</p>
+          </div>
+          <button type="button" class="toast-close" aria-label={`Dismiss: ${toast.title}`} onClick={() => store.dismiss(toast.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </section>
+  );
+}

@@ -1,0 +1,81 @@
+/**
+ * Toasts: stacked, newest last, each dismissed after `durationMs` unless the pointer or
+ * the keyboard focus is on it (the countdown pauses and resumes with the time it had left).
+ */
+import { createStore, type ReadableStore } from '../store.ts';
+
+export type ToastType = 'success' | 'error' | 'warning' | 'info';
+
+export interface Toast {
+  readonly id: number;
+  readonly type: ToastType;
+  readonly title: string;
+  readonly message: string;
+}
+
+export interface ToastState {
+  readonly toasts: readonly Toast[];
+}
+
+export interface ToastStore extends ReadableStore<ToastState> {
+  show(toast: Omit<Toast, 'id'>): number;
+  dismiss(id: number): void;
+  pause(id: number): void;
+  resume(id: number): void;
+}
+
+export interface TimerApi {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now(): number;
+}
+
+const realTimers: TimerApi = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
+  now: () => Date.now(),
+};
+
+export const TOAST_DURATION_MS = 5000;
+
+export function createToastStore(options: { durationMs?: number; timers?: TimerApi } = {}): ToastStore {
+  const durationMs = options.durationMs ?? TOAST_DURATION_MS;
+  const timers = options.timers ?? realTimers;
+  const store = createStore<ToastState>({ toasts: [] });
+  const countdowns = new Map<number, { handle: unknown; deadline: number; remaining: number; paused: boolean }>();
+  let nextId = 1;
+
+  const schedule = (id: number, ms: number) => {
+    const handle = timers.setTimeout(() => api.dismiss(id), ms);
+    countdowns.set(id, { handle, deadline: timers.now() + ms, remaining: ms, paused: false });
+  };
+
+  const api: ToastStore = {
+    get: store.get,
+    subscribe: store.subscribe,
+    show(toast) {
+      const id = nextId++;
+      store.update((s) => ({ toasts: [...s.toasts, { ...toast, id }] }));
+      if (durationMs > 0) schedule(id, durationMs);
+      return id;
+    },
+    dismiss(id) {
+      const countdown = countdowns.get(id);
+      if (countdown) timers.clearTimeout(countdown.handle);
+      countdowns.delete(id);
+      store.update((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
+    },
+    pause(id) {
+      const countdown = countdowns.get(id);
+      if (!countdown || countdown.paused) return;
+      timers.clearTimeout(countdown.handle);
+      countdowns.set(id, { ...countdown, paused: true, remaining: Math.max(0, countdown.deadline - timers.now()) });
+    },
+    resume(id) {
+      const countdown = countdowns.get(id);
+      if (!countdown || !countdown.paused) return;
+      schedule(id, Math.max(countdown.remaining, 1000));
+    },
+  };
+  return api;
+}
