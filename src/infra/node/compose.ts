@@ -14,8 +14,12 @@ import { nodeHashing } from '../crypto/nodeHashing.ts';
 import { appJobs } from '../jobs/appJobs.ts';
 import { createIntervalScheduler, type JobScheduler } from '../jobs/jobScheduler.ts';
 import { createNodeFileSystem } from '../nodefs/nodeFileSystem.ts';
-import { createZipArchive } from '../zip/zipArchive.ts';
+import { createLazyZipArchive } from './lazyZipArchive.ts';
 import type { FileSystem } from '../../ports/fileSystem.ts';
+import { BackupError } from '../../domain/errors.ts';
+import { recoverDataDir } from '../../domain/swap.ts';
+import { cleanBackupDir } from '../../domain/listBackups.ts';
+import { acquireLock, tryLock, type ProcessLock } from './processLock.ts';
 
 export interface NodeBackupOptions {
   readonly dataDir: string;
@@ -32,6 +36,14 @@ export interface NodeBackupOptions {
   readonly openDatabase?: boolean;
   readonly jobStopTimeoutMs?: number;
   readonly limits?: Partial<Limits>;
+  /**
+   * The data dir's lock (`<dataDir>.lock`), which guards recovery and restore:
+   * 'exclusive' (default: the app, a CLI restore or check) takes it or rejects with BUSY;
+   * 'if-free' (a CLI export while the app runs) takes it when free, and otherwise neither
+   * recovers nor restores (the holder did recover at its start); 'none' never touches the
+   * data dir (verify, list, delete, stats).
+   */
+  readonly dataDirLock?: 'exclusive' | 'if-free' | 'none';
   /** Wraps the file system the service sees (fault injection in tests). */
   readonly wrapFs?: (fs: FileSystem) => FileSystem;
 }
@@ -42,8 +54,10 @@ export interface NodeBackup {
   readonly jobs: JobScheduler & { dispose(): void };
   readonly deps: BackupDeps;
   readonly config: BackupConfig;
-  /** What the start-up recovery did. */
+  /** What the start-up recovery did ('none' also when it was not ours to do). */
   readonly recovered: { dataDir: Recovery; removedFromBackupDir: string[] };
+  /** Whether this composition holds the data dir's lock (may restore and recover). */
+  readonly ownsDataDir: boolean;
   /** Stops the jobs (waiting for a running one), closes (checkpoints) the database. Idempotent. */
   dispose(): Promise<void>;
 }
@@ -60,7 +74,7 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
     fs,
     db,
     jobs,
-    archive: createZipArchive(fs),
+    archive: createLazyZipArchive(fs),
     hashing: nodeHashing,
     clock: { now: () => new Date() },
     log,
@@ -73,28 +87,79 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     jobStopTimeoutMs: options.jobStopTimeoutMs ?? 10_000,
   };
-  const service = createBackupService(deps, config);
-  const recovered = await service.recover();
-  if (recovered.dataDir !== 'none') log(`start-up: an interrupted restore was ${recovered.dataDir === 'rolled-back' ? 'rolled back' : 'finished'}`);
-  await fs.mkdir(config.backupDir, { mode: 0o700 });
-  await fs.chmod(config.backupDir, 0o700);
-  await fs.mkdir(config.tempDir, { mode: 0o700 });
-  if (options.openDatabase ?? true) await db.open();
-  if (options.startJobs ?? true) jobs.start();
-  let disposed = false;
-  return {
-    service,
-    db,
-    jobs,
-    deps,
-    config,
-    recovered,
-    dispose: async () => {
-      if (disposed) return;
-      disposed = true;
-      jobs.dispose();
-      await jobs.stop({ timeoutMs: config.jobStopTimeoutMs }).catch((error: unknown) => log('shutdown: jobs did not stop', error));
-      await db.close();
-    },
-  };
+  const base = createBackupService(deps, config);
+  const lockMode = options.dataDirLock ?? 'exclusive';
+  let dataLock: ProcessLock | null = null;
+  if (lockMode === 'exclusive') dataLock = await acquireLock(`${config.dataDir}.lock`, `the data dir ${config.dataDir}`);
+  else if (lockMode === 'if-free') dataLock = await tryLock(`${config.dataDir}.lock`, `the data dir ${config.dataDir}`);
+  const backupLockPath = fs.join(config.backupDir, '.export.lock');
+  try {
+    // Recovery is the lock holder's: recovering under a running app would undo its restore.
+    const recovered = {
+      dataDir: dataLock ? await recoverDataDir(fs, config.dataDir) : ('none' as Recovery),
+      removedFromBackupDir: await withBackupLockIfFree(backupLockPath, () => cleanBackupDir(deps, config)),
+    };
+    if (recovered.dataDir !== 'none') log(`start-up: an interrupted restore was ${recovered.dataDir === 'rolled-back' ? 'rolled back' : 'finished'}`);
+    await fs.mkdir(config.backupDir, { mode: 0o700 });
+    await fs.chmod(config.backupDir, 0o700);
+    await fs.mkdir(config.tempDir, { mode: 0o700 });
+    const service: BackupService = {
+      ...base,
+      // One export per backup dir at a time, so a start-up clean never removes a running export's .partial.
+      exportNow: async (input, run) => {
+        const lock = await acquireLock(backupLockPath, `export into ${config.backupDir}`);
+        try {
+          return await base.exportNow(input, run);
+        } finally {
+          await lock.release();
+        }
+      },
+      restoreFromZip: async (path, run) => {
+        if (!dataLock) throw new BackupError('BUSY', `restore: another process (the app?) is using ${config.dataDir}; close it and try again`);
+        return base.restoreFromZip(path, run);
+      },
+      recover: async () => ({
+        dataDir: dataLock ? await recoverDataDir(fs, config.dataDir) : 'none',
+        removedFromBackupDir: await withBackupLockIfFree(backupLockPath, () => cleanBackupDir(deps, config)),
+      }),
+    };
+    if (options.openDatabase ?? true) await db.open();
+    if (options.startJobs ?? true) jobs.start();
+    let disposed = false;
+    return {
+      service,
+      db,
+      jobs,
+      deps,
+      config,
+      recovered,
+      ownsDataDir: dataLock !== null,
+      dispose: async () => {
+        if (disposed) return;
+        disposed = true;
+        jobs.dispose();
+        await jobs.stop({ timeoutMs: config.jobStopTimeoutMs }).catch((error: unknown) => log('shutdown: jobs did not stop', error));
+        try {
+          await db.close();
+        } finally {
+          await dataLock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    jobs.dispose();
+    await db.close().catch(() => {});
+    await dataLock?.release();
+    throw error;
+  }
+}
+
+async function withBackupLockIfFree(path: string, fn: () => Promise<string[]>): Promise<string[]> {
+  const lock = await tryLock(path, 'clean the backup dir');
+  if (!lock) return [];
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
 }

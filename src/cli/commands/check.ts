@@ -1,0 +1,46 @@
+import { positionals } from '../args.ts';
+import { checkDataDir } from '../checkDataDir.ts';
+import { DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { formatBytes } from '../output.ts';
+
+export const command: Command = {
+  name: 'check',
+  usage: 'casevault check [--data-dir D] [--json]',
+  summary: 'finish or roll back an interrupted restore, then check the data dir',
+  description:
+    'Recovers first (an interrupted restore is finished or rolled back), then runs\n' +
+    "PRAGMA integrity_check, re-hashes every document, and reports documents the database\n" +
+    'names but the store lacks (missing) and files no document row names (orphans).\n' +
+    'Exits 1 if the database is damaged or a document is damaged or missing; orphans are only reported.',
+  flags: [DATA_DIR_FLAG, JSON_FLAG],
+  async run(args, ctx) {
+    positionals(args, []);
+    const system = await openSystem(ctx, dirsOf(args, ctx.env), { dataDirLock: 'exclusive', openDatabase: false });
+    try {
+      const report = await checkDataDir(system.deps.fs, system.deps.hashing, system.db, system.config.dataDir, {
+        signal: ctx.signal,
+        onFile: (done, total) => ctx.onProgress({ phase: 'verify', done, total, unit: 'files' }),
+      });
+      const recovery = system.recovered.dataDir;
+      const lines = [
+        `data dir ${system.config.dataDir}`,
+        `  recovery:  ${recovery === 'none' ? 'nothing to recover' : recovery === 'finished-swap' ? 'finished an interrupted restore' : 'rolled back an interrupted restore'}`,
+        `  database:  ${report.integrity}`,
+        `  documents: ${report.documents} (${formatBytes(report.bytes)}), ${report.damaged.length} damaged, ${report.missing.length} missing, ${report.orphans.length} orphans`,
+        ...report.damaged.map((p) => `  damaged: ${p}`),
+        ...report.missing.map((s) => `  missing: ${s}`),
+        ...report.orphans.map((p) => `  orphan:  ${p}`),
+        ...report.stray.map((s) => `  stray:   ${s}`),
+      ];
+      const data = { recovery, removedFromBackupDir: system.recovered.removedFromBackupDir, ...report };
+      if (report.healthy) return { message: 'The data dir is healthy', data, lines };
+      const code = report.integrity !== 'ok' ? 'DATABASE_CORRUPT' : 'DOCUMENT_MISMATCH';
+      const error = report.integrity !== 'ok'
+        ? `check: the database fails its integrity check (${report.integrity})`
+        : `check: ${report.damaged.length} damaged and ${report.missing.length} missing documents`;
+      return { message: 'The data dir has problems', data, lines, failure: { code, error } };
+    } finally {
+      await system.dispose();
+    }
+  },
+};

@@ -1,0 +1,30 @@
+import { positionals } from '../args.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { formatBytes } from '../output.ts';
+
+export const command: Command = {
+  name: 'stats',
+  usage: 'casevault stats [--backup-dir B] [--json]',
+  summary: 'how many backups there are, their sizes, the oldest and the newest',
+  description: 'Statistics of the complete backups in the backup dir.',
+  flags: [BACKUP_DIR_FLAG, JSON_FLAG],
+  async run(args, ctx) {
+    positionals(args, []);
+    const system = await openSystem(ctx, dirsOf(args, ctx.env), { dataDirLock: 'none', openDatabase: false });
+    try {
+      const statistics = await system.service.getStatistics();
+      return {
+        message: 'Statistics',
+        data: { statistics },
+        lines: [
+          `backups:  ${statistics.totalBackups} in ${system.config.backupDir}`,
+          `total:    ${formatBytes(statistics.totalSize)} (average ${formatBytes(statistics.averageSize)})`,
+          `oldest:   ${statistics.oldestBackup ?? '-'}`,
+          `newest:   ${statistics.newestBackup ?? '-'}`,
+        ],
+      };
+    } finally {
+      await system.dispose();
+    }
+  },
+};

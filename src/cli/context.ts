@@ -1,0 +1,80 @@
+/** What every command gets, and how a command opens the real machine's adapters. */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import type { ProgressListener } from '../domain/progress.ts';
+import { composeNodeBackupService, type NodeBackup, type NodeBackupOptions } from '../infra/node/index.ts';
+import { UsageError, stringFlag, type FlagSpec, type ParsedArgs } from './args.ts';
+import { defaultBackupDir, defaultDataDir } from './paths.ts';
+import type { Writer } from './output.ts';
+import { resolve } from 'node:path';
+
+export interface CliContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: Writer;
+  readonly stderr: Writer;
+  readonly signal: AbortSignal;
+  readonly json: boolean;
+  readonly onProgress: ProgressListener;
+  log(message: string, error?: unknown): void;
+}
+
+/** What a command returns on success: the envelope's fields and lines for a person. */
+export interface CommandResult {
+  readonly message: string;
+  readonly data: Record<string, unknown>;
+  readonly lines: readonly string[];
+  /** A failure that is a finding, not an error (check found damage): exit 1 with this code. */
+  readonly failure?: { code: string; error: string };
+}
+
+export interface Command {
+  readonly name: string;
+  readonly usage: string;
+  readonly summary: string;
+  readonly description: string;
+  readonly flags: readonly FlagSpec[];
+  run(args: ParsedArgs, ctx: CliContext): Promise<CommandResult>;
+}
+
+export const DATA_DIR_FLAG: FlagSpec = { name: 'data-dir', kind: 'string', value: 'D', help: 'the data dir (default: $CASEVAULT_DATA_DIR or $XDG_DATA_HOME/casevault/data)' };
+export const BACKUP_DIR_FLAG: FlagSpec = { name: 'backup-dir', kind: 'string', value: 'B', help: 'the backup dir (default: $CASEVAULT_BACKUP_DIR or $XDG_DATA_HOME/casevault/backups)' };
+export const JSON_FLAG: FlagSpec = { name: 'json', kind: 'boolean', help: 'print exactly one JSON object (the IPC envelope) on stdout' };
+
+export function dirsOf(args: ParsedArgs, env: NodeJS.ProcessEnv): { dataDir: string; backupDir: string } {
+  const data = stringFlag(args, 'data-dir');
+  const backup = stringFlag(args, 'backup-dir');
+  return { dataDir: data ? resolve(data) : defaultDataDir(env), backupDir: backup ? resolve(backup) : defaultBackupDir(env) };
+}
+
+let version: string | undefined;
+export function appVersion(): string {
+  version ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return version;
+}
+
+/** Composes the adapters for a command; the CLI runs no background jobs of its own. */
+export async function openSystem(
+  ctx: CliContext,
+  dirs: { dataDir: string; backupDir: string },
+  options: Pick<NodeBackupOptions, 'dataDirLock' | 'openDatabase'> & { scratchInTmp?: boolean },
+): Promise<NodeBackup> {
+  const system = await composeNodeBackupService({
+    ...dirs,
+    appVersion: appVersion(),
+    log: (message, error) => ctx.log(message, error),
+    startJobs: false,
+    dataDirLock: options.dataDirLock,
+    openDatabase: options.openDatabase,
+    ...(options.scratchInTmp ? { tempDir: tmpdir() } : {}),
+  });
+  if (system.recovered.dataDir !== 'none') {
+    ctx.log(`an interrupted restore of ${dirs.dataDir} was ${system.recovered.dataDir === 'rolled-back' ? 'rolled back' : 'finished'}`);
+  }
+  return system;
+}
+
+export function requireLevel(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-9]$/.test(value)) throw new UsageError(`--level must be a whole number from 0 to 9, got "${value}"`);
+  return Number(value);
+}

@@ -1,0 +1,167 @@
+/**
+ * casevault's command line: `casevault <command> [options]`. Exit codes: 0 success,
+ * 1 the operation failed, 2 usage error, 130 cancelled (Ctrl-C). The first Ctrl-C cancels
+ * through an AbortController (the use case removes what it wrote); a second one exits at once.
+ */
+import { BackupError, toBackupError } from '../domain/errors.ts';
+import { UsageError, hasFlag, parseArgs, type FlagSpec } from './args.ts';
+import type { CliContext, Command, CommandResult } from './context.ts';
+import { EXIT, printJson, progressReporter, type Writer } from './output.ts';
+
+const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = {
+  export: () => import('./commands/export.ts'),
+  restore: () => import('./commands/restore.ts'),
+  verify: () => import('./commands/verify.ts'),
+  list: () => import('./commands/list.ts'),
+  delete: () => import('./commands/delete.ts'),
+  stats: () => import('./commands/stats.ts'),
+  check: () => import('./commands/check.ts'),
+  demo: () => import('./commands/demo.ts'),
+};
+
+const SUMMARIES: Readonly<Record<string, string>> = {
+  export: 'write a new backup of the data dir',
+  restore: 'replace the data dir with a backup, all or nothing',
+  verify: 'check a backup completely without restoring it',
+  list: 'list the backups, newest first',
+  delete: 'delete a backup by name',
+  stats: 'statistics of the backups',
+  check: 'recover an interrupted restore, then check the data dir',
+  demo: 'create a sample data dir to try everything on',
+};
+
+const HELP_FLAG: FlagSpec = { name: 'help', kind: 'boolean', help: 'show this help' };
+
+export interface CliIo {
+  readonly stdout: Writer;
+  readonly stderr: Writer;
+  readonly env: NodeJS.ProcessEnv;
+  readonly signal: AbortSignal;
+}
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(SUMMARIES).map((n) => n.length));
+  return [
+    'casevault: verified ZIP backups and all-or-nothing restores of the case-work data dir',
+    '',
+    'usage: casevault <command> [options]      casevault <command> --help',
+    '',
+    'commands:',
+    ...Object.entries(SUMMARIES).map(([n, s]) => `  ${n.padEnd(width)}  ${s}`),
+    '',
+    'Dirs default to $XDG_DATA_HOME/casevault/{data,backups} (~/.local/share if unset),',
+    'overridden by CASEVAULT_DATA_DIR and CASEVAULT_BACKUP_DIR, then by --data-dir / --backup-dir.',
+    'Exit codes: 0 success, 1 failed, 2 usage error, 130 cancelled.',
+    '',
+  ].join('\n');
+}
+
+function commandHelp(command: Command): string {
+  const flags = [...command.flags, HELP_FLAG].map((f) => [`--${f.name}${f.value ? ` ${f.value}` : ''}`, f.help] as const);
+  const width = Math.max(...flags.map(([f]) => f.length));
+  return [
+    `usage: ${command.usage}`,
+    '',
+    `${command.summary}.`,
+    command.description,
+    '',
+    'options:',
+    ...flags.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`),
+    '',
+  ].join('\n');
+}
+
+/** Runs one command line; resolves the exit code. Never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  const wantsJson = rest.includes('--json');
+  const fail = (exit: number, code: string, error: string, message: string): number => {
+    if (wantsJson) printJson(io.stdout, { success: false, code, error, message });
+    else io.stderr.write(`casevault${name && COMMANDS[name] ? ` ${name}` : ''}: ${error}\n`);
+    return exit;
+  };
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    if (topic && COMMANDS[topic]) io.stdout.write(commandHelp((await COMMANDS[topic]!()).command));
+    else io.stdout.write(mainHelp());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version') {
+    const { appVersion } = await import('./context.ts');
+    io.stdout.write(`casevault ${appVersion()}\n`);
+    return EXIT.ok;
+  }
+  const load = COMMANDS[name];
+  if (!load) return fail(EXIT.usage, 'INVALID_INPUT', `unknown command "${name}"; see casevault --help`, 'Usage error');
+  const { command } = await load();
+  let result: CommandResult;
+  const progress = progressReporter(io.stderr, io.env);
+  try {
+    const args = parseArgs(rest, [...command.flags, HELP_FLAG]);
+    if (hasFlag(args, 'help')) {
+      io.stdout.write(commandHelp(command));
+      return EXIT.ok;
+    }
+    const ctx: CliContext = {
+      env: io.env,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      signal: io.signal,
+      json: hasFlag(args, 'json'),
+      onProgress: progress.listener,
+      log: (message, error) => {
+        progress.done();
+        io.stderr.write(`casevault: ${message}${error === undefined ? '' : `: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`}\n`);
+      },
+    };
+    result = await command.run(args, ctx);
+  } catch (error) {
+    progress.done();
+    if (error instanceof UsageError) {
+      if (!wantsJson) io.stderr.write(`usage: ${command.usage}\n`);
+      return fail(EXIT.usage, 'INVALID_INPUT', error.message, 'Usage error');
+    }
+    // An abort that surfaced as anything (the signal fired) is a cancellation.
+    const e = io.signal.aborted && !(error instanceof BackupError && error.code !== 'CANCELLED' && error.code !== 'INTERNAL')
+      ? new BackupError('CANCELLED', `${name}: cancelled`)
+      : toBackupError(error, name);
+    if (e.code === 'CANCELLED') return fail(EXIT.cancelled, 'CANCELLED', `${name}: cancelled; nothing was changed`, 'Cancelled');
+    if (e.code === 'INTERNAL') {
+      io.stderr.write(`casevault ${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      return fail(EXIT.failed, 'INTERNAL', 'An unexpected error occurred; the details were written to stderr.', `${capitalize(name)} failed`);
+    }
+    return fail(EXIT.failed, e.code, e.message, `${capitalize(name)} failed`);
+  }
+  progress.done();
+  if (hasFlag(parseArgs(rest, [...command.flags, HELP_FLAG]), 'json')) {
+    if (result.failure) printJson(io.stdout, { success: false, code: result.failure.code, error: result.failure.error, message: result.message, ...result.data });
+    else printJson(io.stdout, { success: true, message: result.message, ...result.data });
+  } else {
+    io.stdout.write(`${result.lines.join('\n')}\n`);
+    if (result.failure) io.stderr.write(`casevault ${name}: ${result.failure.error}\n`);
+  }
+  return result.failure ? EXIT.failed : EXIT.ok;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** The process entry: wires signals to an AbortController and exits with the code. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      if (process.stderr.isTTY) process.stderr.write(`\ncasevault: ${signal}: cancelling (press Ctrl-C again to quit at once)\n`);
+      controller.abort();
+    } else process.exit(EXIT.cancelled);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code = await runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+  process.exitCode = code;
+  // Let stdout drain, then leave even if a stray handle (a timer, a worker) is still open.
+  process.stdout.write('', () => process.exit(code));
+}
