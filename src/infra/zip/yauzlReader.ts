@@ -1,8 +1,10 @@
 /**
  * ArchiveReader over yauzl 3, reading through the FileSystem port (random access, so the
- * central directory is read first and entries in any order). yauzl does not check CRC-32,
- * so each entry's CRC is computed while it streams and compared at its end; yauzl's own
- * size validation stops an entry that inflates past its declared size (a bomb) mid-stream.
+ * central directory is read first and entries in any order). The structure (end records,
+ * central directory, local headers, overlaps) is checked by zipStructure.ts, which yauzl
+ * does not do; yauzl streams the data. yauzl does not check CRC-32, so each entry's CRC is
+ * computed while it streams and compared at its end; yauzl's own size validation stops an
+ * entry that inflates past its declared size (a bomb) mid-stream.
  */
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
@@ -11,6 +13,7 @@ import type { ArchiveEntry, ArchiveReader } from '../../ports/archive.ts';
 import type { FileSystem, ReadHandle } from '../../ports/fileSystem.ts';
 import { BackupError } from '../../domain/errors.ts';
 import { printableName } from '../../domain/layout.ts';
+import { checkZipStructure, type ZipStructure, type ZipStructureEntry } from './zipStructure.ts';
 
 class PortReader extends yauzl.RandomAccessReader {
   constructor(private readonly handle: ReadHandle) {
@@ -38,17 +41,7 @@ class PortReader extends yauzl.RandomAccessReader {
   }
 }
 
-const S_IFMT = 0o170000;
-const TYPES: Record<number, ArchiveEntry['type']> = { 0o100000: 'file', 0o040000: 'directory', 0o120000: 'symlink' };
-
-function entryType(entry: yauzl.Entry): ArchiveEntry['type'] {
-  const madeByUnix = entry.versionMadeBy >> 8 === 3;
-  const mode = (entry.externalFileAttributes >>> 16) & S_IFMT;
-  if (madeByUnix && mode !== 0) return TYPES[mode] ?? 'other';
-  return entry.fileName.endsWith('/') ? 'directory' : 'file';
-}
-
-/** yauzl's messages, turned into codes a person can act on. */
+/** yauzl's messages (after the structural check passed, so unexpected), turned into codes. */
 function openError(error: unknown, path: string, size: number): BackupError {
   if (error instanceof BackupError) return error;
   const message = error instanceof Error ? error.message : String(error);
@@ -56,42 +49,43 @@ function openError(error: unknown, path: string, size: number): BackupError {
     return new BackupError('NOT_A_ZIP', `open ${path}: not a ZIP file (no end-of-central-directory record in its ${size} bytes)`, { cause: error });
   }
   if (/multi-disk/i.test(message)) return new BackupError('UNSUPPORTED', `open ${path}: multi-disk ZIP archives are not supported`, { cause: error });
-  if (/invalid (central directory file header|zip64)|offset|past|truncat|unexpected EOF/i.test(message)) {
-    return new BackupError('TRUNCATED', `open ${path}: the ZIP's directory is incomplete or damaged (${message})`, { cause: error });
-  }
   return new BackupError('CORRUPT_ENTRY', `open ${path}: the ZIP structure is damaged (${message})`, { cause: error });
 }
 
+/**
+ * Opens a ZIP: `checkZipStructure` reads and checks the end records, the central directory
+ * and every local header (it is the source of the entries, names decoded there); yauzl is
+ * kept to stream each entry's data (inflate, size bound) from the data offset that check found.
+ */
 export async function openYauzlReader(fs: FileSystem, path: string): Promise<ArchiveReader> {
   const handle = await fs.openRead(path);
   let zip: yauzl.ZipFile;
-  const list: { info: ArchiveEntry; raw: yauzl.Entry }[] = [];
+  let structure: ZipStructure;
   try {
+    structure = await checkZipStructure(handle, path);
     zip = await yauzl.fromRandomAccessReaderPromise(new PortReader(handle), handle.size, {
       lazyEntries: true,
       autoClose: false,
-      decodeStrings: true,
+      decodeStrings: false,
       validateEntrySizes: true,
-      strictFileNames: false,
+      strictFileNames: true,
     });
-    for await (const raw of zip.eachEntry()) {
-      list.push({
-        raw,
-        info: {
-          name: raw.fileName,
-          compressedSize: raw.compressedSize,
-          uncompressedSize: raw.uncompressedSize,
-          compressionMethod: raw.compressionMethod,
-          encrypted: raw.isEncrypted(),
-          type: entryType(raw),
-        },
-      });
-    }
   } catch (error) {
     await handle.close().catch(() => {});
     throw openError(error, path, handle.size);
   }
-  const raws = new Map(list.map((e) => [e.info, e.raw]));
+  const list = structure.entries.map((raw) => ({
+    raw,
+    info: {
+      name: raw.name,
+      compressedSize: raw.compressedSize,
+      uncompressedSize: raw.uncompressedSize,
+      compressionMethod: raw.method,
+      encrypted: raw.encrypted,
+      type: raw.type,
+    } satisfies ArchiveEntry,
+  }));
+  const raws = new Map<ArchiveEntry, ZipStructureEntry>(list.map((e) => [e.info, e.raw]));
   let closed = false;
   return {
     entries: list.map((e) => e.info),
@@ -100,9 +94,16 @@ export async function openYauzlReader(fs: FileSystem, path: string): Promise<Arc
         const raw = raws.get(info);
         if (!raw) throw new Error('openEntry: not an entry of this archive');
         const name = printableName(info.name);
+        if (raw.encrypted || (raw.method !== 0 && raw.method !== 8)) {
+          throw new BackupError('UNSUPPORTED', `read entry ${name}: ${raw.encrypted ? 'encrypted' : `compression method ${raw.method}`}; only unencrypted stored (0) and deflate (8) entries are read`);
+        }
         let stream: Readable;
         try {
-          stream = await zip.openReadStreamPromise(raw);
+          stream = await new Promise<Readable>((resolve, reject) => {
+            zip.openReadStreamLowLevel(raw.dataStart, raw.compressedSize, 0, raw.compressedSize, raw.method === 8, raw.uncompressedSize, (error, s) =>
+              error ? reject(error) : resolve(s),
+            );
+          });
         } catch (error) {
           throw new BackupError('CORRUPT_ENTRY', `read entry ${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
         }
