@@ -15,7 +15,8 @@ export function createMemoryFileSystem(options: { freeBytes?: number } = {}): Me
   const fs = createPromiseFileSystem({
     fsp,
     path: posix,
-    syncDir: async () => {},
+    // Nothing to flush in memory, but a missing folder is an error, as on a disk.
+    syncDir: async (path) => void (await fsp.lstat(path)),
     freeSpace: async () => options.freeBytes ?? Number.MAX_SAFE_INTEGER,
   });
   return Object.assign(fs, { volume });

@@ -1,0 +1,136 @@
+/**
+ * The Database port's contract, run against sql.js (the spec suite's) and better-sqlite3
+ * (the real machine's): open/migrate, counts, a snapshot that inspects as the live data,
+ * read-only inspection that never changes a file, DATABASE_CORRUPT for garbage.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/ports/database.ts';
+import { BackupError } from '../../src/domain/errors.ts';
+import { SCHEMA_VERSION } from '../../src/infra/sqlite/schema.ts';
+import { canonicalDump } from '../support/canonicalDump.ts';
+
+export interface DatabaseFixture {
+  readonly db: Database;
+  /** A scratch folder for snapshots and foreign files. */
+  readonly scratch: string;
+  /** A write of the app (one statement) to the live database. */
+  write(sql: string, params?: (string | number | null)[]): Promise<void>;
+  /** The live database's file, as the next open would see it (after close). */
+  readonly livePath: string;
+  readBytes(path: string): Promise<Uint8Array>;
+  writeBytes(path: string, bytes: Uint8Array): Promise<void>;
+  /** Names in the scratch folder. */
+  list(): Promise<string[]>;
+  cleanup(): Promise<void>;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(BackupError);
+    return (error as BackupError).code;
+  }
+  return 'resolved';
+}
+
+export function databaseContract(name: string, make: () => Promise<DatabaseFixture>): void {
+  describe(`Database contract: ${name}`, () => {
+    let fx: DatabaseFixture;
+    beforeEach(async () => {
+      fx = await make();
+    });
+    afterEach(async () => {
+      await fx.db.close();
+      await fx.cleanup();
+    });
+
+    it('opens a new database migrated to the supported schema, with nothing in it', async () => {
+      await fx.db.open();
+      expect(fx.db.supportedSchemaVersion).toBe(SCHEMA_VERSION);
+      expect(await fx.db.counts()).toEqual({ users: 0, cases: 0, tasks: 0, hearings: 0, orders: 0 });
+    });
+
+    it('counts the rows of the five counted tables', async () => {
+      await fx.db.open();
+      await fx.write(`INSERT INTO users (name) VALUES ('Ana')`);
+      await fx.write(`INSERT INTO cases (user_id, title) VALUES (1, 'Doe v. Roe')`);
+      for (let i = 0; i < 3; i += 1) await fx.write(`INSERT INTO tasks (case_id, title) VALUES (1, ?)`, [`task ${i}`]);
+      await fx.write(`INSERT INTO hearings (case_id, court) VALUES (1, 'District')`);
+      expect(await fx.db.counts()).toEqual({ users: 1, cases: 1, tasks: 3, hearings: 1, orders: 0 });
+    });
+
+    it('snapshots into a new file that inspects as the live data, in rollback mode', async () => {
+      await fx.db.open();
+      await fx.write(`INSERT INTO users (name, email) VALUES ('Kwame Mensah', NULL)`);
+      await fx.write(`INSERT INTO orders (case_id, text) VALUES (NULL, 'ünïcödé ⚖')`);
+      const target = `${fx.scratch}/snapshot.sqlite`;
+      await fx.db.snapshotTo(target);
+      const report = await fx.db.inspectFile(target);
+      expect(report).toEqual({ integrity: 'ok', schemaVersion: SCHEMA_VERSION, counts: { users: 1, cases: 0, tasks: 0, hearings: 0, orders: 1 } });
+      const snapshot = await fx.readBytes(target);
+      expect([snapshot[18], snapshot[19]]).toEqual([1, 1]);
+      await fx.db.close();
+      expect(await canonicalDump(snapshot)).toBe(await canonicalDump(await fx.readBytes(fx.livePath)));
+    });
+
+    it('refuses to snapshot over an existing file with ALREADY_EXISTS', async () => {
+      await fx.db.open();
+      const target = `${fx.scratch}/taken.sqlite`;
+      await fx.writeBytes(target, new TextEncoder().encode('mine'));
+      expect(await codeOf(fx.db.snapshotTo(target))).toBe('ALREADY_EXISTS');
+      expect(new TextDecoder().decode(await fx.readBytes(target))).toBe('mine');
+    });
+
+    it('inspects without changing the file or creating any beside it', async () => {
+      await fx.db.open();
+      await fx.write(`INSERT INTO users (name) VALUES ('Li Wei')`);
+      const target = `${fx.scratch}/inspected.sqlite`;
+      await fx.db.snapshotTo(target);
+      const before = await fx.readBytes(target);
+      const names = await fx.list();
+      await fx.db.inspectFile(target);
+      expect(await fx.readBytes(target)).toEqual(before);
+      expect(await fx.list()).toEqual(names);
+    });
+
+    it('rejects a file that is not a database with DATABASE_CORRUPT', async () => {
+      await fx.db.open();
+      const garbage = `${fx.scratch}/garbage.sqlite`;
+      await fx.writeBytes(garbage, new Uint8Array(8192).map((_, i) => (i * 31 + 7) % 256));
+      expect(await codeOf(fx.db.inspectFile(garbage))).toBe('DATABASE_CORRUPT');
+      const text = `${fx.scratch}/text.sqlite`;
+      await fx.writeBytes(text, new TextEncoder().encode('this is not SQLite, it is a letter to the court\n'.repeat(200)));
+      expect(await codeOf(fx.db.inspectFile(text))).toBe('DATABASE_CORRUPT');
+    });
+
+    it('reports damage inside a real database file (DATABASE_CORRUPT or a failed integrity check)', async () => {
+      await fx.db.open();
+      for (let i = 0; i < 200; i += 1) await fx.write(`INSERT INTO cases (title, notes) VALUES (?, ?)`, [`case ${i}`, 'x'.repeat(300)]);
+      const target = `${fx.scratch}/damaged.sqlite`;
+      await fx.db.snapshotTo(target);
+      const bytes = await fx.readBytes(target);
+      // Overwrite the middle of page 3 onwards (a b-tree page of cases) with noise.
+      for (let i = 4096 * 2 + 100; i < 4096 * 4; i += 1) bytes[i] = (i * 13) % 256;
+      await fx.writeBytes(target, bytes);
+      let outcome: string;
+      try {
+        const report = await fx.db.inspectFile(target);
+        outcome = report.integrity === 'ok' ? 'ok' : 'integrity failed';
+      } catch (error) {
+        outcome = (error as BackupError).code;
+      }
+      expect(['integrity failed', 'DATABASE_CORRUPT']).toContain(outcome);
+    });
+
+    it('closes and opens idempotently and keeps what was written', async () => {
+      await fx.db.open();
+      await fx.db.open();
+      await fx.write(`INSERT INTO users (name) VALUES ('Sofía')`);
+      await fx.db.close();
+      await fx.db.close();
+      await fx.db.open();
+      expect((await fx.db.counts()).users).toBe(1);
+    });
+  });
+}
