@@ -23,7 +23,7 @@ function gate() {
 describe('jobs during a restore', () => {
   it('are stopped before the first write to the data dir and started after the last, on success and on failure', async () => {
     await fc.assert(
-      fc.asyncProperty(arbData, arbExportOptions, fc.boolean(), fc.boolean(), async (data, options, damaged, jobRunning) => {
+      fc.asyncProperty(arbData, arbExportOptions, fc.constantFrom('none', 'damaged', 'after-swap'), fc.boolean(), async (data, options, failure, jobRunning) => {
         const slow = gate();
         const log: LogItem[] = [];
         const h = await createMemoryHarness({
@@ -34,7 +34,7 @@ describe('jobs during a restore', () => {
         });
         await populate(h, data);
         const backup = await h.service.exportNow(options);
-        if (damaged) {
+        if (failure === 'damaged') {
           const bytes = await h.memfs.readFile(backup.filePath);
           bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
           await h.memfs.writeFile(backup.filePath, bytes);
@@ -45,7 +45,9 @@ describe('jobs during a restore', () => {
           start: () => { log.push({ kind: 'jobs', what: 'started' }); h.jobs.start(); },
         };
         const fs = recordingFileSystem(h.memfs, (w) => log.push({ kind: 'write', inDataDir: touches(w, DATA_DIR), op: w.op }));
-        const service = createBackupService({ ...h.deps, fs, jobs, archive: h.deps.archive }, h.config);
+        // 'after-swap': the reopened database disagrees with the metadata, so the swap is rolled back.
+        const db = failure === 'after-swap' ? { ...h.db, supportedSchemaVersion: h.db.supportedSchemaVersion, counts: async () => ({ ...(await h.db.counts()), orders: -1 }) } : h.db;
+        const service = createBackupService({ ...h.deps, fs, jobs, db }, h.config);
 
         const ticking = jobRunning ? h.jobs.tick() : Promise.resolve();
         setTimeout(slow.open, 5);
@@ -53,6 +55,7 @@ describe('jobs during a restore', () => {
         await ticking;
 
         if (result !== 'ok') expect(result).toBeInstanceOf(BackupError);
+        if (failure === 'after-swap' && options.includeDatabase) expect(result).toMatchObject({ code: 'DATABASE_CORRUPT' });
         const firstDataWrite = log.findIndex((i) => i.kind === 'write' && i.inDataDir);
         const lastDataWrite = log.findLastIndex((i) => i.kind === 'write' && i.inDataDir);
         const stopped = log.findIndex((i) => i.kind === 'jobs' && i.what === 'stopped');
