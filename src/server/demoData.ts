@@ -3,15 +3,13 @@
  * hearings and orders, and documents in the content-addressed store. Deterministic: the
  * same options give the same rows and the same documents.
  *
- * Written through the sql.js adapter over node:fs while nothing else has the database open;
- * the file is an ordinary SQLite database of the app's schema, so any adapter opens it.
- * (Interim: the CLI's `casevault demo` of issue 3 will be the one demo maker.)
+ * Written through the better-sqlite3 adapter before the app opens the data dir.
+ * (Interim: the CLI's `casevault demo` of issue 3 should become the one demo maker.)
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { createNodeFileSystem } from '../infra/nodefs/nodeFileSystem.ts';
-import { createSqlJsDatabase } from '../infra/sqljs/sqlJsDatabase.ts';
+import { createBetterSqliteDatabase } from '../infra/node/index.ts';
 
 export interface DemoOptions {
   readonly cases?: number;
@@ -34,7 +32,7 @@ export async function seedDemoData(dataDir: string, options: DemoOptions = {}): 
   await fsp.mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (await fsp.stat(join(dataDir, 'database.sqlite')).catch(() => null)) return false;
 
-  const statements: string[] = ['BEGIN'];
+  const statements: string[] = [];
   LAWYERS.forEach((name, i) => statements.push(`INSERT INTO users (id, name, email) VALUES (${i + 1}, ${q(name)}, ${q(`${name.split(' ')[0]!.toLowerCase()}@example.org`)})`));
   for (let c = 1; c <= cases; c += 1) {
     const opened = new Date(Date.UTC(2026, 0, c)).toISOString();
@@ -53,10 +51,11 @@ export async function seedDemoData(dataDir: string, options: DemoOptions = {}): 
     await fsp.writeFile(join(dir, sha256), bytes, { mode: 0o600 });
     statements.push(`INSERT INTO documents (case_id, name, sha256, size) VALUES (${((d - 1) % cases) + 1}, ${q(`document-${d}.pdf`)}, ${q(sha256)}, ${bytes.length})`);
   }
-  statements.push('COMMIT');
-  const db = createSqlJsDatabase(createNodeFileSystem(), dataDir);
+  const db = createBetterSqliteDatabase(dataDir);
   await db.open();
-  await db.write(statements.join(';\n'));
+  await db.transaction((sql) => {
+    for (const statement of statements) sql.run(statement);
+  });
   await db.close();
   await fsp.writeFile(join(dataDir, 'settings.json'), `${JSON.stringify({ appVersion: '0.1.0', theme: 'light', locale: 'en' }, null, 2)}\n`);
   return true;

@@ -11,10 +11,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createBackupIpc } from '../electron/main/backupIpc.ts';
-import { composeBackupService, interimNodeAdapters } from '../electron/main/compose.ts';
+import { composeBackupService } from '../electron/main/compose.ts';
+import type { FileSystem } from '../ports/fileSystem.ts';
 import { seedDemoData } from './demoData.ts';
 import { startShell } from './shellServer.ts';
-import { withThrottledReads } from './throttle.ts';
+import { throttleReads } from './throttle.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const { values } = parseArgs({
@@ -40,7 +41,7 @@ const runtime = await composeBackupService({
   dataDir,
   backupDir,
   log,
-  adapters: throttle === null ? interimNodeAdapters : withThrottledReads(interimNodeAdapters, throttle),
+  ...(throttle === null ? {} : { wrapFs: (fs: FileSystem) => throttleReads(fs, throttle) }),
 });
 const ipc = createBackupIpc({
   runtime,

@@ -4,7 +4,6 @@
  * fault-injecting file systems are). Only `readStream` is slowed; everything else passes through.
  */
 import type { FileSystem } from '../ports/fileSystem.ts';
-import type { AdapterFactory } from '../electron/main/compose.ts';
 
 const CHUNK = 64 * 1024;
 
@@ -22,11 +21,4 @@ export function throttleReads(fs: FileSystem, bytesPerSecond: number): FileSyste
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-}
-
-export function withThrottledReads(inner: AdapterFactory, bytesPerSecond: number): AdapterFactory {
-  return async (dirs) => {
-    const adapters = await inner(dirs);
-    return { ...adapters, deps: { ...adapters.deps, fs: throttleReads(adapters.deps.fs, bytesPerSecond) } };
-  };
 }

@@ -1,0 +1,132 @@
+/**
+ * Test fixtures: every test gets its own temp data dir (seeded with the demo data), its own
+ * browser-shell process on it, and a page object for the settings page.
+ */
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ShellProcess {
+  readonly url: string;
+  readonly origin: string;
+  readonly dataDir: string;
+  readonly backupDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `src/server/start.ts` and resolves when it prints its URL. */
+export async function startShellProcess(options: { dataDir: string; backupDir: string; throttle?: number }): Promise<ShellProcess> {
+  const args = ['--import', 'tsx', join(REPO, 'src/server/start.ts'), '--data-dir', options.dataDir, '--backup-dir', options.backupDir, '--exit-with-stdin'];
+  if (options.throttle !== undefined) args.push('--throttle', String(options.throttle));
+  const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      const match = /^casevault shell: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/.exec(line);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`the shell exited (${code}) before printing its URL:\n${stderr}`)));
+  });
+  return {
+    url,
+    origin: new URL(url).origin,
+    dataDir: options.dataDir,
+    backupDir: options.backupDir,
+    stop: async () => {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export class SettingsPage {
+  constructor(readonly page: Page) {}
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await expect(this.page.getByRole('heading', { name: 'Backup & Restore' })).toBeVisible();
+    await expect(this.page.getByTestId('current-counts')).toBeVisible();
+    await expect(this.page.getByTestId('statistics')).toBeVisible();
+  }
+
+  /** The counts of "Your data now", as shown. */
+  async counts(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const key of ['users', 'cases', 'tasks', 'hearings', 'orders', 'files']) {
+      out[key] = (await this.page.getByTestId(`count-${key}`).textContent()) ?? '';
+    }
+    return out;
+  }
+
+  toast(type: 'success' | 'error' | 'warning' | 'info', title?: string): Locator {
+    const toasts = this.page.locator(`[data-testid="toast"][data-type="${type}"]`);
+    return title === undefined ? toasts : toasts.filter({ has: this.page.locator('.toast-title', { hasText: title }) });
+  }
+
+  rows(): Locator {
+    return this.page.getByTestId('backup-row');
+  }
+
+  async exportNow(): Promise<string> {
+    const before = await this.rows().count();
+    await this.page.getByRole('button', { name: 'Export backup' }).click();
+    await expect(this.toast('success', 'Backup exported successfully')).toBeVisible();
+    await expect(this.rows()).toHaveCount(before + 1);
+    return (await this.rows().first().getAttribute('data-file-name')) ?? '';
+  }
+
+  dialog(): Locator {
+    return this.page.getByTestId('confirm-dialog');
+  }
+
+  /** Dismisses every toast with its close button (keeps later assertions unambiguous). */
+  async closeToasts(): Promise<void> {
+    const close = this.page.locator('[data-testid="toast"] .toast-close');
+    while ((await close.count()) > 0) await close.first().click();
+  }
+}
+
+interface Fixtures {
+  throttle: number | undefined;
+  shell: ShellProcess;
+  settings: SettingsPage;
+}
+
+export const test = base.extend<Fixtures>({
+  throttle: [undefined, { option: true }],
+  shell: async ({ throttle }, use) => {
+    const root = await mkdtemp(join(tmpdir(), 'casevault-e2e-'));
+    const shell = await startShellProcess({
+      dataDir: join(root, 'data'),
+      backupDir: join(root, 'backups'),
+      ...(throttle === undefined ? {} : { throttle }),
+    });
+    try {
+      await use(shell);
+    } finally {
+      await shell.stop();
+      await rm(root, { recursive: true, force: true });
+    }
+  },
+  settings: async ({ page, shell }, use) => {
+    const settings = new SettingsPage(page);
+    await settings.open(shell.url);
+    await use(settings);
+  },
+});
+
+export { expect };
+
+/** The demo data the shell seeds (src/server/demoData.ts defaults). */
+export const DEMO_COUNTS = { users: '3', cases: '12', tasks: '36', hearings: '8', orders: '6', files: '10' };
