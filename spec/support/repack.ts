@@ -1,8 +1,11 @@
-/** Unpacks a backup's entries and packs them again (valid ZIP, valid CRCs), for forged-backup tests. */
+/**
+ * Unpacks a backup's entries and packs them again with archiver (a valid ZIP with valid
+ * CRCs, duplicates allowed), for forged-backup tests. Deliberately not our own writer: a
+ * forger does not use it, and it refuses a duplicate name.
+ */
+import { ZipArchive } from 'archiver';
 import yauzl from 'yauzl';
-import { createZipArchive } from '../../src/infra/zip/zipArchive.ts';
 import type { FileSystem } from '../../src/ports/fileSystem.ts';
-import { once } from '../../src/domain/streams.ts';
 
 export interface PackedEntry {
   name: string;
@@ -21,9 +24,21 @@ export async function unpack(zipBytes: Uint8Array): Promise<PackedEntry[]> {
   return out;
 }
 
+export async function packToBytes(entries: readonly PackedEntry[]): Promise<Uint8Array> {
+  const zip = new ZipArchive({ zlib: { level: 6 } });
+  const chunks: Buffer[] = [];
+  zip.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise<void>((resolve, reject) => {
+    zip.on('end', resolve);
+    zip.on('error', reject);
+  });
+  for (const entry of entries) zip.append(Buffer.from(entry.bytes), { name: entry.name, date: new Date('2026-01-01T00:00:00Z') });
+  await zip.finalize();
+  await ended;
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
 export async function pack(fs: FileSystem, path: string, entries: readonly PackedEntry[]): Promise<void> {
   await fs.remove(path);
-  const writer = createZipArchive(fs).createWriter(await fs.openWrite(path), { level: 6, modified: new Date('2026-01-01T00:00:00Z') });
-  for (const entry of entries) await writer.add(entry.name, once(entry.bytes));
-  await writer.finish();
+  await fs.writeFile(path, await packToBytes(entries));
 }
