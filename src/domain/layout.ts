@@ -76,6 +76,50 @@ export function unsafeNameReason(name: string): string | null {
   return null;
 }
 
+/**
+ * The key under which two names are one file on a case-insensitive or Unicode-normalizing
+ * file system (NTFS, APFS, exFAT): NFC, case folded (upper then lower also folds ß→ss,
+ * ſ→s, the Kelvin sign→k), without a trailing "/".
+ */
+export function collisionKey(name: string): string {
+  return name.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC').replace(/\/$/, '');
+}
+
+/**
+ * A checker fed every entry name of a backup in turn; it returns why a name collides with
+ * an earlier one, or null: the same name twice, two names that are one file after case
+ * folding or normalization, or a file where another entry needs a folder (`files` beside
+ * `files/ab/…`). All of these are DUPLICATE_ENTRY: the backup holds one path twice.
+ */
+export function nameCollisions(): (name: string, isDirectory: boolean) => string | null {
+  const names = new Map<string, string>();
+  const files = new Map<string, string>();
+  const folders = new Map<string, string>();
+  return (name, isDirectory) => {
+    const key = collisionKey(name);
+    const earlier = names.get(key);
+    if (earlier !== undefined) {
+      if (earlier === name) return 'appears more than once';
+      if (earlier.endsWith('/') !== name.endsWith('/')) return `is a file and a folder of the same name as "${printableName(earlier)}"`;
+      return `is the same file as "${printableName(earlier)}" on a case-insensitive or Unicode-normalizing file system`;
+    }
+    const folderUser = folders.get(key);
+    if (!isDirectory && folderUser !== undefined) return `is a file, but "${printableName(folderUser)}" needs a folder of that name`;
+    const parts = key.split('/');
+    for (let i = 1; i < parts.length; i += 1) {
+      const file = files.get(parts.slice(0, i).join('/'));
+      if (file !== undefined) return `needs a folder where "${printableName(file)}" is a file`;
+    }
+    names.set(key, name);
+    (isDirectory ? folders : files).set(key, name);
+    for (let i = 1; i < parts.length; i += 1) {
+      const parent = parts.slice(0, i).join('/');
+      if (!folders.has(parent)) folders.set(parent, name);
+    }
+    return null;
+  };
+}
+
 /** A name as a person can read it in a message: control characters escaped, long names cut. */
 export function printableName(name: string): string {
   // eslint-disable-next-line no-control-regex

@@ -11,7 +11,7 @@ import type { WriteHandle } from '../ports/fileSystem.ts';
 import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
 import { BackupError, throwIfCancelled } from './errors.ts';
 import { decodeJson, parseManifest, parseMetadata, type BackupMetadata, type ParsedManifestEntry } from './format.ts';
-import { MANIFEST_ENTRY, METADATA_ENTRY, classifyEntryName, printableName, unsafeNameReason } from './layout.ts';
+import { MANIFEST_ENTRY, METADATA_ENTRY, classifyEntryName, nameCollisions, printableName, unsafeNameReason } from './layout.ts';
 import { byteProgress, noProgress, type ProgressPhase } from './progress.ts';
 import { readAll } from './streams.ts';
 
@@ -72,8 +72,10 @@ function checkEntries(list: readonly ArchiveEntry[], config: BackupConfig, op: s
   if (list.length > limits.maxEntries) {
     throw new BackupError('TOO_LARGE', `${op}: the backup has ${list.length} entries; the limit is ${limits.maxEntries}`);
   }
-  const byName = new Map<string, ArchiveEntry>();
-  let total = 0;
+  // Every name first, so that the verdict does not depend on the order of the entries:
+  // unsafe names and types, then collisions ("SETTINGS.JSON" beside "settings.json" is a
+  // collision, whichever comes first, not merely an unexpected entry).
+  const collides = nameCollisions();
   for (const entry of list) {
     const name = printableName(entry.name);
     const unsafe = unsafeNameReason(entry.name);
@@ -81,6 +83,15 @@ function checkEntries(list: readonly ArchiveEntry[], config: BackupConfig, op: s
     if (entry.type === 'symlink' || entry.type === 'other') {
       throw new BackupError('UNSAFE_PATH', `${op}: entry "${name}" is a ${entry.type === 'symlink' ? 'symbolic link' : 'special file'}; refusing to read this backup`);
     }
+  }
+  for (const entry of list) {
+    const collision = collides(entry.name, entry.type === 'directory' || entry.name.endsWith('/'));
+    if (collision) throw new BackupError('DUPLICATE_ENTRY', `${op}: entry "${printableName(entry.name)}" ${collision}`);
+  }
+  const byName = new Map<string, ArchiveEntry>();
+  let total = 0;
+  for (const entry of list) {
+    const name = printableName(entry.name);
     const kind = classifyEntryName(entry.name);
     if (kind === null) throw new BackupError('UNEXPECTED_ENTRY', `${op}: entry "${name}" is not part of a casevault backup`);
     if (byName.has(entry.name)) throw new BackupError('DUPLICATE_ENTRY', `${op}: entry "${name}" appears more than once`);

@@ -463,7 +463,7 @@ async function checkLocalHeaders(handle: ReadHandle, records: CentralRecord[], d
       throw corrupt(
         label,
         next === record.localHeaderOffset
-          ? `entries "${name}" and ${nextWhat} share the local header at ${next}; overlapping entries (a ZIP bomb?)`
+          ? `entry "${name}" and ${nextWhat} share the local header at ${next}; overlapping entries (a ZIP bomb?)`
           : `${nextWhat} at ${next} lies inside the data of entry "${name}" (${record.localHeaderOffset}–${dataEnd}); overlapping entries (a ZIP bomb?)`,
       );
     }
