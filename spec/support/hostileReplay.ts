@@ -148,7 +148,9 @@ export function writesOutsideStaging(writes: readonly WriteRecord[]): string[] {
   const bad: string[] = [];
   let swapped = false;
   for (const w of writes) {
-    for (const p of w.paths) {
+    // copyFile and link only read their first path.
+    const written = w.op === 'copyFile' || w.op === 'link' ? w.paths.slice(1) : w.paths;
+    for (const p of written) {
       const ok =
         p.startsWith(`${DATA_DIR}.staging-`) ||
         p === TEMP_DIR ||
