@@ -81,6 +81,14 @@ export function fileSystemContract(name: string, make: () => Promise<FileSystemF
       expect(new TextDecoder().decode(await fs.readFile(at('f')))).toBe('third');
     });
 
+    it('appends to a file, creating it first', async () => {
+      const path = at('log.jsonl');
+      await fs.appendFile(path, bytes('one\n'));
+      await fs.appendFile(path, bytes('two\n'));
+      expect(new TextDecoder().decode(await fs.readFile(path))).toBe('one\ntwo\n');
+      expect(await codeOf(fs.appendFile(at('missing', 'log'), bytes('x')))).toBe('NOT_FOUND');
+    });
+
     it('renames over an existing file, replacing it', async () => {
       await fs.writeFile(at('new'), bytes('new bytes'));
       await fs.writeFile(at('old'), bytes('old'));

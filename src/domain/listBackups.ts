@@ -48,8 +48,8 @@ export async function listBackups(deps: BackupDeps, config: BackupConfig): Promi
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.fileName.localeCompare(a.fileName));
 }
 
-/** Deletes a listed backup and its sidecar. Accepts only a listed name: no separators, no `..`. */
-export async function deleteBackup(deps: BackupDeps, config: BackupConfig, fileName: unknown): Promise<{ fileName: string }> {
+/** Deletes a listed backup and its sidecar; resolves with what it deleted. Accepts only a listed name: no separators, no `..`. */
+export async function deleteBackup(deps: BackupDeps, config: BackupConfig, fileName: unknown): Promise<BackupListing> {
   if (typeof fileName !== 'string' || !isBackupFileName(fileName) || fileName.includes('..')) {
     throw new BackupError('INVALID_INPUT', `delete: "${String(fileName)}" is not the name of a backup`);
   }
@@ -59,7 +59,7 @@ export async function deleteBackup(deps: BackupDeps, config: BackupConfig, fileN
   await deps.fs.remove(backup.filePath + SIDECAR_SUFFIX);
   await deps.fs.remove(backup.filePath);
   await deps.fs.syncDir(config.backupDir);
-  return { fileName };
+  return backup;
 }
 
 export async function getStatistics(deps: BackupDeps, config: BackupConfig): Promise<BackupStatistics> {

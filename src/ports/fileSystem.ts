@@ -58,6 +58,8 @@ export interface FileSystem {
   readFile(path: string): Promise<Uint8Array>;
   /** Writes the whole file and fsyncs it. */
   writeFile(path: string, data: Uint8Array, options?: WriteOptions): Promise<void>;
+  /** Appends to a file (creating it with `options.mode`) and fsyncs it. */
+  appendFile(path: string, data: Uint8Array, options?: { mode?: number }): Promise<void>;
   /** Streams a file in chunks of at most `chunkSize` bytes (default 1 MiB). Rejects with NOT_FOUND. */
   readStream(path: string, chunkSize?: number): AsyncIterable<Uint8Array>;
   openRead(path: string): Promise<ReadHandle>;

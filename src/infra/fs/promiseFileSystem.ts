@@ -115,6 +115,17 @@ export function createPromiseFileSystem(options: PromiseFileSystemOptions): File
         throw error;
       }
     },
+    appendFile: (target, data, opts) =>
+      wrap('append to', target, async () => {
+        const handle = await open(target, 'a', opts?.mode ?? 0o600);
+        try {
+          let offset = 0;
+          while (offset < data.byteLength) offset += (await handle.write(data, offset, data.byteLength - offset)).bytesWritten;
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      }),
     readStream: (target, chunkSize = CHUNK) => ({
       async *[Symbol.asyncIterator]() {
         const handle = await wrap('read', target, () => open(target, 'r'));
