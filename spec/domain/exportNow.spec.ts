@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AUDIT_LOG_FILE } from '../../src/domain/auditLog.ts';
 import { BackupError } from '../../src/domain/errors.ts';
 import { sha256 } from '../support/dataDirState.ts';
 import { BACKUP_DIR, createMemoryHarness, DATA_DIR } from '../support/memoryHarness.ts';
@@ -23,7 +24,7 @@ describe('exportNow', () => {
 
     expect(error).toBeInstanceOf(BackupError);
     expect(error).toMatchObject({ code: 'DOCUMENT_MISMATCH', message: expect.stringContaining(rotten.slice(DATA_DIR.length + 1)) });
-    expect(await h.memfs.readdir(BACKUP_DIR)).toEqual([]);
+    expect(await h.memfs.readdir(BACKUP_DIR)).toEqual([AUDIT_LOG_FILE]);
     expect(await h.service.listBackups()).toEqual([]);
   });
 
@@ -60,6 +61,6 @@ describe('exportNow', () => {
       .catch((e: unknown) => e);
 
     expect(error).toMatchObject({ code: 'CANCELLED' });
-    expect(await h.memfs.readdir(BACKUP_DIR)).toEqual([]);
+    expect(await h.memfs.readdir(BACKUP_DIR)).toEqual([AUDIT_LOG_FILE]);
   });
 });
