@@ -73,7 +73,7 @@ describe('fixtures/make-fixtures.ts', () => {
       expect(list(runs[0]!)).toEqual(list(FIXTURES));
       for (const path of list(FIXTURES)) {
         const committed = readFileSync(join(FIXTURES, path));
-        for (const out of runs) expect(Buffer.compare(readFileSync(join(out, path)), committed), `${out}/${path}`).toBe(0);
+        for (const out of runs) expect(Buffer.compare(readFileSync(join(out, path)), committed), `${out}/${path} differs from fixtures/${path}: run npx tsx fixtures/make-fixtures.ts`).toBe(0);
       }
     } finally {
       for (const out of runs) rmSync(out, { recursive: true, force: true });

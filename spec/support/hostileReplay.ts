@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { BackupError, type ErrorCode } from '../../src/domain/errors.ts';
 import type { FileSystem } from '../../src/ports/fileSystem.ts';
 import type { MemoryFileSystem } from '../../src/infra/memfs/memoryFileSystem.ts';
-import { createMemoryHarness, DATA_DIR, TEMP_DIR, type HarnessOptions, type MemoryHarness } from './memoryHarness.ts';
+import { AUDIT_LOG_FILE } from '../../src/domain/auditLog.ts';
+import { BACKUP_DIR, createMemoryHarness, DATA_DIR, TEMP_DIR, type HarnessOptions, type MemoryHarness } from './memoryHarness.ts';
 
 export const INCOMING = '/media/usb/backup.zip';
 
@@ -22,7 +23,7 @@ export interface WriteRecord {
 /** A FileSystem that records every call that changes something (with its paths), in order. */
 export function writeRecorder(inner: FileSystem, log: WriteRecord[]): FileSystem {
   const wrapped: FileSystem = { ...inner };
-  for (const op of ['mkdir', 'chmod', 'writeFile', 'openWrite', 'rename', 'link', 'copyFile', 'remove'] as const) {
+  for (const op of ['mkdir', 'chmod', 'writeFile', 'appendFile', 'openWrite', 'rename', 'link', 'copyFile', 'remove'] as const) {
     const original = inner[op] as (...args: unknown[]) => Promise<unknown>;
     (wrapped as unknown as Record<string, unknown>)[op] = (...args: unknown[]) => {
       log.push({ op, paths: args.filter((a): a is string => typeof a === 'string') });
@@ -130,6 +131,8 @@ export async function replay(zip: Uint8Array, options: HarnessOptions = {}): Pro
   const verify = await outcome(() => h.service.verifyBackup(INCOMING));
   const restore = await outcome(() => h.service.restoreFromZip(INCOMING));
   const dataAfter = await treeState(h, DATA_DIR);
+  // sql.js keeps each open database in its own (global) file table, which has 4,096 slots.
+  await h.db.close();
   const parent = DATA_DIR.slice(0, DATA_DIR.lastIndexOf('/'));
   const base = DATA_DIR.slice(parent.length + 1);
   const leftovers = [
@@ -140,7 +143,7 @@ export async function replay(zip: Uint8Array, options: HarnessOptions = {}): Pro
 }
 
 /**
- * Paths written that are neither in staging, nor scratch space, nor the swap itself (the
+ * Paths written that are neither in staging, nor scratch space, nor the audit log, nor the swap itself (the
  * journal, the renames of the data dir, the safety copy), nor — after the swap put the
  * restored data dir in place — inside it (the reopened database).
  */
@@ -156,6 +159,9 @@ export function writesOutsideStaging(writes: readonly WriteRecord[]): string[] {
         p === TEMP_DIR ||
         p.startsWith(`${TEMP_DIR}/`) ||
         p.startsWith(`${DATA_DIR}.restore-journal`) ||
+        // The audit log beside the backups records every operation, refused ones too.
+        ((w.op === 'mkdir' || w.op === 'chmod') && p === BACKUP_DIR) ||
+        (w.op === 'appendFile' && p === `${BACKUP_DIR}/${AUDIT_LOG_FILE}`) ||
         p === DATA_DIR.slice(0, DATA_DIR.lastIndexOf('/')) ||
         ((w.op === 'rename' || w.op === 'remove') && (p === DATA_DIR || p.startsWith(`${DATA_DIR}.safety-`) || p.startsWith(`${DATA_DIR}.failed-`))) ||
         (swapped && p.startsWith(`${DATA_DIR}/`));

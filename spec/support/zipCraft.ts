@@ -41,6 +41,8 @@ export interface CraftEntry {
   readonly central?: Partial<HeaderFields> & { readonly diskStart?: number; readonly localHeaderOffset?: number };
   /** Write no local header and data: the central record points at `central.localHeaderOffset`. */
   readonly omitLocal?: boolean;
+  /** Write no central record: the local entry hides between the others. */
+  readonly omitCentral?: boolean;
 }
 
 export interface EndOptions {
@@ -184,7 +186,7 @@ export function buildZip(entries: readonly CraftEntry[], options: EndOptions = {
     position += local.byteLength + entry.data.byteLength + descriptor.byteLength;
   }
   const directoryOffset = position;
-  const central: Uint8Array[] = entries.map((entry, i) => {
+  const central: Uint8Array[] = entries.flatMap((entry, i) => (entry.omitCentral ? [] : [[entry, i] as const])).map(([entry, i]) => {
     const h = { ...headerOf(entry), extra: entry.centralExtra ?? new Uint8Array(0), ...entry.central };
     const offset = (entry.central?.localHeaderOffset ?? offsets[i]!) + shift;
     return concat([
@@ -211,7 +213,7 @@ export function buildZip(entries: readonly CraftEntry[], options: EndOptions = {
   });
   const directory = concat(central);
   parts.push(directory);
-  const count = options.entryCount ?? entries.length;
+  const count = options.entryCount ?? central.length;
   const comment = options.comment ?? new Uint8Array(0);
   const directoryStart = directoryOffset + shift;
   if (options.zip64) {

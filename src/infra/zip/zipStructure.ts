@@ -3,13 +3,14 @@
  * FileSystem port's ReadHandle. yauzl trusts the end record's entry count, accepts a fake
  * end record in a comment (when its length fits), never compares local headers with the
  * central directory and never notices overlapping entries; this check does, before a byte
- * of data is inflated. It reads only the tail (end records), the central directory (in
- * sequential chunks) and each local header with the 24 bytes before it (where the previous
- * entry's data descriptor is): small reads, never the entries' data.
+ * of data is inflated. It reads only the end record (42 bytes; the last 64 KiB only when
+ * there is a comment or something after it), the central directory (in sequential 1 MiB
+ * chunks) and each local header with the 24 bytes before it (where the previous entry's
+ * data descriptor is): small reads, never the entries' data.
  *
  * Algorithm, O(n log n) for n entries:
- * 1. Find the end record: exactly one signature whose comment runs exactly to the end of
- *    the file. None → TRUNCATED (the file starts like a ZIP) or NOT_A_ZIP; bytes after it →
+ * 1. Find the end record: the last 22 bytes without a comment, or else exactly one
+ *    signature whose comment runs exactly to the end of the file. None → TRUNCATED (the file starts like a ZIP) or NOT_A_ZIP; bytes after it →
  *    CORRUPT_ENTRY; two (one hidden in the other's comment) → CORRUPT_ENTRY.
  * 2. ZIP64: a locator right before the end record leads to the ZIP64 end record, which
  *    must end exactly at the locator; its fields must agree with the 32-bit ones that are
@@ -188,8 +189,22 @@ interface EndInfo {
   readonly directoryOffset: number;
 }
 
+/**
+ * The end record. Fast path (every backup casevault writes): the last 22 bytes are an end
+ * record without a comment; every reader that searches from the end (yauzl, Info-ZIP) takes
+ * it, and there is no comment to hide another in, so 42 bytes are read (with the ZIP64
+ * locator's place). Otherwise the last 64 KiB (the longest comment) are searched.
+ */
 async function findEnd(handle: ReadHandle, label: string): Promise<EndInfo> {
   const size = handle.size;
+  const quick = await readExactly(handle, Math.max(0, size - END_SIZE - LOCATOR_SIZE), Math.min(size, END_SIZE + LOCATOR_SIZE), label);
+  const end = quick.byteLength - END_SIZE;
+  if (end >= 0 && u32(quick, end) === SIG_END && u16(quick, end + 20) === 0) {
+    // Taken if it is consistent (its directory ends where it begins, or a ZIP64 locator
+    // precedes it); if not, the search below tells a fake end record from junk.
+    const hasLocator = end >= LOCATOR_SIZE && u32(quick, end - LOCATOR_SIZE) === SIG_ZIP64_LOCATOR;
+    if (hasLocator || u32(quick, end + 16) + u32(quick, end + 12) === size - END_SIZE) return parseEnd(handle, quick, size - quick.byteLength, end, label);
+  }
   const head = await handle.read(0, Math.min(4, size));
   const startsLikeZip = head.byteLength === 4 && u32(head, 0) === SIG_LOCAL;
   const tailLength = Math.min(size, END_SIZE + MAX_COMMENT + LOCATOR_SIZE);
@@ -219,7 +234,11 @@ async function findEnd(handle: ReadHandle, label: string): Promise<EndInfo> {
   if (exact.length > 1) {
     throw corrupt(label, `there are ${exact.length} end records (at ${exact.map((i) => tailStart + i).reverse().join(' and ')}), one hidden in the comment of another; refusing an ambiguous ZIP`);
   }
-  const at = exact[0]!;
+  return parseEnd(handle, tail, tailStart, exact[0]!, label);
+}
+
+/** Reads the end record at `tail[at]` (and the ZIP64 records it leads to). */
+async function parseEnd(handle: ReadHandle, tail: Uint8Array, tailStart: number, at: number, label: string): Promise<EndInfo> {
   const endOffset = tailStart + at;
   const end = tail.subarray(at, at + END_SIZE);
   const disk = u16(end, 4);
@@ -287,6 +306,7 @@ interface CentralRecord {
   readonly uncompressedSize: number;
   readonly localHeaderOffset: number;
   readonly externalAttributes: number;
+  readonly extraLength: number;
 }
 
 async function readCentralDirectory(handle: ReadHandle, end: EndInfo, label: string): Promise<CentralRecord[]> {
@@ -354,6 +374,7 @@ async function readCentralDirectory(handle: ReadHandle, end: EndInfo, label: str
       uncompressedSize,
       localHeaderOffset,
       externalAttributes: u32(b, 38),
+      extraLength,
     });
     position += recordLength;
   }
@@ -482,8 +503,8 @@ async function checkLocalHeaders(handle: ReadHandle, records: CentralRecord[], d
         const offset = record.localHeaderOffset;
         if (offset >= directoryOffset) return { bytes: new Uint8Array(0), start: offset };
         const start = Math.max(0, offset - DESCRIPTOR_MAX);
-        // Room for a local extra field a little longer than the central one (Info-ZIP's timestamps).
-        const end = Math.min(directoryOffset, offset + LOCAL_SIZE + record.nameBytes.byteLength + 64);
+        // The header as long as the central record says; read again if its extra field is longer.
+        const end = Math.min(directoryOffset, offset + LOCAL_SIZE + record.nameBytes.byteLength + record.extraLength);
         let bytes = await readExactly(handle, start, end - start, label);
         const headerEnd = bytes.byteLength >= offset - start + LOCAL_SIZE ? offset + LOCAL_SIZE + u16(bytes, offset - start + 26) + u16(bytes, offset - start + 28) : end;
         if (headerEnd > end && headerEnd <= directoryOffset) bytes = await readExactly(handle, start, headerEnd - start, label);
