@@ -7,7 +7,7 @@
  */
 import { DEFAULT_LIMITS, type Limits } from '../../domain/limits.ts';
 import { createBackupService, type BackupService } from '../../domain/service.ts';
-import type { BackupConfig, BackupDeps } from '../../domain/deps.ts';
+import type { BackupConfig, BackupDeps, RunOptions } from '../../domain/deps.ts';
 import type { Recovery } from '../../domain/swap.ts';
 import { createBetterSqliteDatabase, type BetterSqliteDatabase } from '../betterSqlite/betterSqliteDatabase.ts';
 import { nodeHashing } from '../crypto/nodeHashing.ts';
@@ -103,26 +103,31 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
     await fs.mkdir(config.backupDir, { mode: 0o700 });
     await fs.chmod(config.backupDir, 0o700);
     await fs.mkdir(config.tempDir, { mode: 0o700 });
-    const service: BackupService = {
-      ...base,
-      // One export per backup dir at a time, so a start-up clean never removes a running export's .partial.
-      exportNow: async (input, run) => {
-        const lock = await acquireLock(backupLockPath, `export into ${config.backupDir}`);
-        try {
-          return await base.exportNow(input, run);
-        } finally {
-          await lock.release();
-        }
+    const service = Object.defineProperties(
+      {
+        ...base,
+        // One export per backup dir at a time, across processes, so a start-up clean never
+        // removes a running export's .partial.
+        exportNow: async (input?: unknown, run?: RunOptions) => {
+          const lock = await acquireLock(backupLockPath, `export into ${config.backupDir}`);
+          try {
+            return await base.exportNow(input, run);
+          } finally {
+            await lock.release();
+          }
+        },
+        restoreFromZip: async (path: string, run?: RunOptions) => {
+          if (!dataLock) throw new BackupError('BUSY', `restore: another process (the app?) is using ${config.dataDir}; close it and try again`);
+          return base.restoreFromZip(path, run);
+        },
+        recover: async () => ({
+          dataDir: dataLock ? await recoverDataDir(fs, config.dataDir) : ('none' as Recovery),
+          removedFromBackupDir: await withBackupLockIfFree(backupLockPath, () => cleanBackupDir(deps, config)),
+        }),
       },
-      restoreFromZip: async (path, run) => {
-        if (!dataLock) throw new BackupError('BUSY', `restore: another process (the app?) is using ${config.dataDir}; close it and try again`);
-        return base.restoreFromZip(path, run);
-      },
-      recover: async () => ({
-        dataDir: dataLock ? await recoverDataDir(fs, config.dataDir) : 'none',
-        removedFromBackupDir: await withBackupLockIfFree(backupLockPath, () => cleanBackupDir(deps, config)),
-      }),
-    };
+      // A getter of the service: forwarded, not copied.
+      { activity: { get: () => base.activity, enumerable: true } },
+    ) as BackupService;
     if (options.openDatabase ?? true) await db.open();
     if (options.startJobs ?? true) jobs.start();
     let disposed = false;
