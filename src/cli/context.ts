@@ -47,9 +47,20 @@ export function dirsOf(args: ParsedArgs, env: NodeJS.ProcessEnv): { dataDir: str
 }
 
 let version: string | undefined;
+/** casevault's version from its package.json, found upwards from this module (which may run bundled). */
 export function appVersion(): string {
-  version ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return version;
+  if (version) return version;
+  let dir = new URL('.', import.meta.url);
+  for (let i = 0; i < 8; i += 1) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'casevault' && pkg.version) return (version = pkg.version);
+    } catch {
+      // none here: go up
+    }
+    dir = new URL('..', dir);
+  }
+  return (version = '0.0.0');
 }
 
 /** Composes the adapters for a command; the CLI runs no background jobs of its own. */
