@@ -1,6 +1,9 @@
 import { DEMO_COUNTS, expect, test } from './support/shell.ts';
 
 test.describe('backup lifecycle', () => {
+  // This file runs the shell as `npm start` does: its own process (src/server/start.ts).
+  test.use({ separateProcess: true });
+
   test('export → the list and statistics update → verify → delete with confirm', async ({ settings, page }, testInfo) => {
     await expect(page.getByTestId('no-backups')).toBeVisible();
     await expect(page.getByTestId('stat-total')).toHaveText('0');

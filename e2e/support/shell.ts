@@ -1,6 +1,8 @@
 /**
  * Test fixtures: every test gets its own temp data dir (seeded with the demo data), its own
- * browser-shell process on it, and a page object for the settings page.
+ * browser shell on it, and a page object for the settings page. The shell runs inside the
+ * test worker (launchBrowserShell, the same code `npm start` runs) unless a test asks for a
+ * separate process (`test.use({ separateProcess: true })`), which goes through src/server/start.ts.
  */
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
@@ -9,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { launchBrowserShell } from '../../src/server/browserShell.ts';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -50,6 +53,30 @@ export async function startShellProcess(options: { dataDir: string; backupDir: s
   };
 }
 
+/** The same shell, inside this process. */
+export async function startShellInProcess(options: { dataDir: string; backupDir: string; throttle?: number }): Promise<ShellProcess> {
+  const logged: string[] = [];
+  const shell = await launchBrowserShell({
+    dataDir: options.dataDir,
+    backupDir: options.backupDir,
+    uiDir: join(REPO, 'dist/ui'),
+    demo: true,
+    log: (message, error) => void logged.push(`${message} ${error instanceof Error ? error.stack : String(error ?? '')}`),
+    ...(options.throttle === undefined ? {} : { throttle: options.throttle }),
+  });
+  return {
+    url: shell.url,
+    origin: new URL(shell.url).origin,
+    dataDir: options.dataDir,
+    backupDir: options.backupDir,
+    stop: async () => {
+      await shell.close();
+      // An INTERNAL error is a bug: its detail goes to the log, and the test that met it fails.
+      expect(logged, 'the shell logged errors').toEqual([]);
+    },
+  };
+}
+
 export class SettingsPage {
   constructor(readonly page: Page) {}
 
@@ -86,8 +113,9 @@ export class SettingsPage {
     return (await this.rows().first().getAttribute('data-file-name')) ?? '';
   }
 
+  /** The confirmation dialog while it is open (the closed <dialog> stays in the page). */
   dialog(): Locator {
-    return this.page.getByTestId('confirm-dialog');
+    return this.page.locator('dialog[open][data-testid="confirm-dialog"]');
   }
 
   /** Dismisses every toast with its close button (keeps later assertions unambiguous). */
@@ -99,15 +127,18 @@ export class SettingsPage {
 
 interface Fixtures {
   throttle: number | undefined;
+  separateProcess: boolean;
   shell: ShellProcess;
   settings: SettingsPage;
 }
 
 export const test = base.extend<Fixtures>({
   throttle: [undefined, { option: true }],
-  shell: async ({ throttle }, use) => {
+  separateProcess: [false, { option: true }],
+  shell: async ({ throttle, separateProcess }, use) => {
     const root = await mkdtemp(join(tmpdir(), 'casevault-e2e-'));
-    const shell = await startShellProcess({
+    const start = separateProcess ? startShellProcess : startShellInProcess;
+    const shell = await start({
       dataDir: join(root, 'data'),
       backupDir: join(root, 'backups'),
       ...(throttle === undefined ? {} : { throttle }),

@@ -1,0 +1,68 @@
+/**
+ * The browser shell, composed: the demo data (if asked and the data dir is new), the backup
+ * service for the data dir, the handler table, and the loopback server. Used by `npm start`
+ * (start.ts) and by the end-to-end tests, which run one per test on its own temp data dir.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBackupIpc } from '../electron/main/backupIpc.ts';
+import { composeBackupService, type ComposedBackup } from '../electron/main/compose.ts';
+import { seedDemoData } from './demoData.ts';
+import { startShell } from './shellServer.ts';
+import { throttleReads } from './throttle.ts';
+
+export interface BrowserShellOptions {
+  readonly dataDir: string;
+  readonly backupDir: string;
+  /** The built page (dist/ui). */
+  readonly uiDir: string;
+  readonly port?: number;
+  /** Seed the demo data if the data dir has no database yet. */
+  readonly demo?: boolean;
+  /** Streamed reads at this many bytes per second (demos, the cancel test). */
+  readonly throttle?: number;
+  readonly log?: (message: string, error?: unknown) => void;
+}
+
+export interface BrowserShell {
+  readonly url: string;
+  readonly seeded: boolean;
+  readonly runtime: ComposedBackup;
+  close(): Promise<void>;
+}
+
+export async function launchBrowserShell(options: BrowserShellOptions): Promise<BrowserShell> {
+  const log = options.log ?? ((message: string, error?: unknown) => console.error(`[casevault] ${message}`, error ?? ''));
+  const seeded = options.demo === false ? false : await seedDemoData(options.dataDir);
+  const throttle = options.throttle;
+  const runtime = await composeBackupService({
+    dataDir: options.dataDir,
+    backupDir: options.backupDir,
+    log,
+    ...(throttle === undefined ? {} : { wrapFs: (fs) => throttleReads(fs, throttle) }),
+  });
+  try {
+    // The page uploads the file it chose (browserBridge.ts): there is no dialog to show here.
+    const ipc = createBackupIpc({ runtime, chooseFile: async () => null, log });
+    const shell = await startShell({
+      ipc,
+      uiDir: options.uiDir,
+      uploadDir: await mkdtemp(join(tmpdir(), 'casevault-uploads-')),
+      ...(options.port === undefined ? {} : { port: options.port }),
+      log,
+    });
+    return {
+      url: shell.url,
+      seeded,
+      runtime,
+      close: async () => {
+        await shell.close();
+        await runtime.close();
+      },
+    };
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+}
