@@ -151,9 +151,16 @@ export const test = base.extend<Fixtures>({
     }
   },
   settings: async ({ page, shell }, use) => {
+    // A CSP violation or an uncaught error in the page is a bug, whatever the test checks.
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
     const settings = new SettingsPage(page);
     await settings.open(shell.url);
     await use(settings);
+    expect(problems, 'errors in the page').toEqual([]);
   },
 });
 

@@ -24,7 +24,7 @@ export function CurrentData({ counts }: { counts: CurrentCounts | null }) {
               <dd data-testid={`count-${row.key}`}>{counts[row.key]}</dd>
             </div>
           ))}
-          <div>
+          <div class="wide">
             <dt>Document size</dt>
             <dd data-testid="count-bytes">{formatBytes(counts.bytes)}</dd>
           </div>

@@ -21,11 +21,11 @@ export function StatisticsPanel({ statistics }: { statistics: BackupStatistics |
             <dt>Average size</dt>
             <dd data-testid="stat-average">{formatBytes(statistics.averageSize)}</dd>
           </div>
-          <div>
+          <div class="wide">
             <dt>Oldest</dt>
             <dd data-testid="stat-oldest">{formatDate(statistics.oldestBackup)}</dd>
           </div>
-          <div>
+          <div class="wide">
             <dt>Newest</dt>
             <dd data-testid="stat-newest">{formatDate(statistics.newestBackup)}</dd>
           </div>
