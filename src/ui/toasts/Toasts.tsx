@@ -10,7 +10,19 @@ const ICONS = { success: '✓', error: '✕', warning: '!', info: 'i' } as const
 export function Toasts({ store }: { store: ToastStore }) {
   const { toasts } = useStore(store);
   return (
-    <section class="toasts" aria-label="Notifications" aria-live="polite" aria-relevant="additions text">
+    <section
+      class="toasts"
+      aria-label="Notifications"
+      aria-live="polite"
+      aria-relevant="additions text"
+      onMouseEnter={() => store.pause()}
+      onMouseLeave={() => store.resume()}
+      onFocusIn={() => store.pause()}
+      onFocusOut={(e) => {
+        // Focus moving between toasts (or their buttons) keeps the stack paused.
+        if (!(e.relatedTarget instanceof Node && e.currentTarget.contains(e.relatedTarget))) store.resume();
+      }}
+    >
       {toasts.map((toast) => (
         <div
           key={toast.id}
@@ -19,10 +31,6 @@ export function Toasts({ store }: { store: ToastStore }) {
           aria-atomic="true"
           data-testid="toast"
           data-type={toast.type}
-          onMouseEnter={() => store.pause(toast.id)}
-          onMouseLeave={() => store.resume(toast.id)}
-          onFocusIn={() => store.pause(toast.id)}
-          onFocusOut={() => store.resume(toast.id)}
         >
           <span class="toast-icon" aria-hidden="true">
             {ICONS[toast.type]}

@@ -1,6 +1,7 @@
 /**
- * Toasts: stacked, newest last, each dismissed after `durationMs` unless the pointer or
- * the keyboard focus is on it (the countdown pauses and resumes with the time it had left).
+ * Toasts: stacked, newest last, each dismissed after `durationMs`. While the pointer or the
+ * keyboard focus is on the stack, every countdown pauses (so no toast slides away under the
+ * pointer), and each resumes with the time it had left.
  */
 import { createStore, type ReadableStore } from '../store.ts';
 
@@ -20,8 +21,9 @@ export interface ToastState {
 export interface ToastStore extends ReadableStore<ToastState> {
   show(toast: Omit<Toast, 'id'>): number;
   dismiss(id: number): void;
-  pause(id: number): void;
-  resume(id: number): void;
+  /** Pauses every countdown, also of toasts shown while paused. */
+  pause(): void;
+  resume(): void;
 }
 
 export interface TimerApi {
@@ -44,8 +46,13 @@ export function createToastStore(options: { durationMs?: number; timers?: TimerA
   const store = createStore<ToastState>({ toasts: [] });
   const countdowns = new Map<number, { handle: unknown; deadline: number; remaining: number; paused: boolean }>();
   let nextId = 1;
+  let paused = false;
 
   const schedule = (id: number, ms: number) => {
+    if (paused) {
+      countdowns.set(id, { handle: null, deadline: 0, remaining: ms, paused: true });
+      return;
+    }
     const handle = timers.setTimeout(() => api.dismiss(id), ms);
     countdowns.set(id, { handle, deadline: timers.now() + ms, remaining: ms, paused: false });
   };
@@ -61,20 +68,26 @@ export function createToastStore(options: { durationMs?: number; timers?: TimerA
     },
     dismiss(id) {
       const countdown = countdowns.get(id);
-      if (countdown) timers.clearTimeout(countdown.handle);
+      if (countdown && !countdown.paused) timers.clearTimeout(countdown.handle);
       countdowns.delete(id);
       store.update((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
+      // An empty stack is under no pointer and holds no focus (no leave event comes when the
+      // last toast goes away under the pointer): the next toast counts down again.
+      if (store.get().toasts.length === 0) paused = false;
     },
-    pause(id) {
-      const countdown = countdowns.get(id);
-      if (!countdown || countdown.paused) return;
-      timers.clearTimeout(countdown.handle);
-      countdowns.set(id, { ...countdown, paused: true, remaining: Math.max(0, countdown.deadline - timers.now()) });
+    pause() {
+      paused = true;
+      for (const [id, countdown] of countdowns) {
+        if (countdown.paused) continue;
+        timers.clearTimeout(countdown.handle);
+        countdowns.set(id, { ...countdown, paused: true, remaining: Math.max(0, countdown.deadline - timers.now()) });
+      }
     },
-    resume(id) {
-      const countdown = countdowns.get(id);
-      if (!countdown || !countdown.paused) return;
-      schedule(id, Math.max(countdown.remaining, 1000));
+    resume() {
+      if (!paused) return;
+      paused = false;
+      // At least a second, so a toast does not vanish the instant the pointer leaves it.
+      for (const [id, countdown] of [...countdowns]) if (countdown.paused) schedule(id, Math.max(countdown.remaining, 1000));
     },
   };
   return api;
