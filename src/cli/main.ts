@@ -75,9 +75,10 @@ function commandHelp(command: Command): string {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   const wantsJson = rest.includes('--json');
-  const fail = (exit: number, code: string, error: string, message: string): number => {
+  // Errors of the use cases already name their operation ("export: …"); usage errors do not.
+  const fail = (exit: number, code: string, error: string, message: string, named = false): number => {
     if (wantsJson) printJson(io.stdout, { success: false, code, error, message });
-    else io.stderr.write(`casevault${name && COMMANDS[name] ? ` ${name}` : ''}: ${error}\n`);
+    else io.stderr.write(`casevault${name && COMMANDS[name] && !named ? ` ${name}` : ''}: ${error}\n`);
     return exit;
   };
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -125,12 +126,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const e = io.signal.aborted && !(error instanceof BackupError && error.code !== 'CANCELLED' && error.code !== 'INTERNAL')
       ? new BackupError('CANCELLED', `${name}: cancelled`)
       : toBackupError(error, name);
-    if (e.code === 'CANCELLED') return fail(EXIT.cancelled, 'CANCELLED', `${name}: cancelled; nothing was changed`, 'Cancelled');
+    if (e.code === 'CANCELLED') return fail(EXIT.cancelled, 'CANCELLED', `${name}: cancelled; nothing was changed`, 'Cancelled', true);
     if (e.code === 'INTERNAL') {
       io.stderr.write(`casevault ${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       return fail(EXIT.failed, 'INTERNAL', 'An unexpected error occurred; the details were written to stderr.', `${capitalize(name)} failed`);
     }
-    return fail(EXIT.failed, e.code, e.message, `${capitalize(name)} failed`);
+    return fail(EXIT.failed, e.code, e.message, `${capitalize(name)} failed`, true);
   }
   progress.done();
   if (hasFlag(parseArgs(rest, [...command.flags, HELP_FLAG]), 'json')) {
@@ -138,7 +139,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     else printJson(io.stdout, { success: true, message: result.message, ...result.data });
   } else {
     io.stdout.write(`${result.lines.join('\n')}\n`);
-    if (result.failure) io.stderr.write(`casevault ${name}: ${result.failure.error}\n`);
+    if (result.failure) io.stderr.write(`casevault: ${result.failure.error}\n`);
   }
   return result.failure ? EXIT.failed : EXIT.ok;
 }

@@ -1,5 +1,5 @@
 import { BackupError } from '../../domain/errors.ts';
-import { positionals } from '../args.ts';
+import { positionals, stringFlag } from '../args.ts';
 import { DATA_DIR_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
 import { createDemoData } from '../demoData.ts';
 import { formatBytes } from '../output.ts';
@@ -31,7 +31,7 @@ export const command: Command = {
           `created demo data in ${dataDir}:`,
           `  ${summary.users} users, ${summary.cases} cases, ${summary.tasks} tasks, ${summary.hearings} hearings, ${summary.orders} orders`,
           `  ${summary.documents} documents (${formatBytes(summary.bytes)}) and settings.json`,
-          `next: casevault export --data-dir ${dataDir}`,
+          `next: casevault export${stringFlag(args, 'data-dir') ? ` --data-dir ${dataDir}` : ''}`,
         ],
       };
     } finally {

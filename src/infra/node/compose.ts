@@ -184,3 +184,28 @@ async function withBackupLockIfFree(path: string, fn: () => Promise<string[]>): 
     await lock.release();
   }
 }
+
+/**
+ * The real adapters alone, for a composition root that runs recovery and opens the database
+ * itself (src/electron/main/compose.ts's AdapterFactory shape). Prefer
+ * composeNodeBackupService: it also takes the data dir's lock, so the CLI cannot restore
+ * under a running app.
+ */
+export async function createNodeAdapters(dirs: { dataDir: string; backupDir: string; tempDir: string }, options: { jobIntervalMs?: number; log?: (message: string, error?: unknown) => void } = {}) {
+  const fs = createNodeFileSystem();
+  const db = createBetterSqliteDatabase(dirs.dataDir);
+  const jobs = createIntervalScheduler(appJobs(db), options.jobIntervalMs ?? 60_000, {
+    onError: (job, error) => options.log?.(`job ${job} failed`, error),
+  });
+  const deps: Omit<BackupDeps, 'log'> = { fs, db, jobs, archive: createLazyZipArchive(fs), hashing: nodeHashing, clock: { now: () => new Date() } };
+  return {
+    deps,
+    db,
+    jobs,
+    dispose: async () => {
+      jobs.dispose();
+      await jobs.stop({ timeoutMs: 10_000 }).catch((error: unknown) => options.log?.('shutdown: jobs did not stop', error));
+      await db.close();
+    },
+  };
+}
