@@ -65,6 +65,13 @@ async function buildBundle() {
   const pointer = `${current}.${process.pid}`;
   await fsp.writeFile(pointer, JSON.stringify({ dir, inputs }));
   await fsp.rename(pointer, current);
+  // Bundles of earlier sources: removed once no process can still be loading their chunks.
+  for (const name of await fsp.readdir(cache)) {
+    if (name === dir || name === 'current.json') continue;
+    const path = join(cache, name);
+    const s = await fsp.stat(path).catch(() => null);
+    if (s && Date.now() - s.mtimeMs > 3600_000) await fsp.rm(path, { recursive: true, force: true }).catch(() => {});
+  }
   return join(cache, dir, 'main.js');
 }
 
