@@ -69,6 +69,7 @@ test.describe('restore', () => {
     await page.getByRole('button', { name: 'Restore from file' }).click();
     await settings.dialog().getByRole('button', { name: 'Restore' }).click();
     await expect(settings.toast('success', 'Backup restored successfully')).toBeVisible();
+    await expect(page.getByTestId('count-cases')).toHaveText(DEMO_COUNTS.cases);
     expect(await settings.counts()).toEqual(DEMO_COUNTS);
   });
 

@@ -150,6 +150,8 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
       bridge.invoke('backup:restoreFromZip', { ...source, operationId }),
     );
     if (!response) return;
+    // The page shows the data as it now is before it says how the restore went.
+    await Promise.all([loadCounts(), loadBackups()]);
     if (response.success) {
       const m = response.metadata;
       const safety = response.safetyCopy ? ' A safety copy of the previous data was kept.' : '';
@@ -161,7 +163,6 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
     } else {
       showFailure(response);
     }
-    await Promise.all([loadCounts(), loadBackups()]);
   }
 
   const api: BackupStore = {
