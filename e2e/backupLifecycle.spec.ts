@@ -1,10 +1,11 @@
+import { join } from 'node:path';
 import { DEMO_COUNTS, expect, test } from './support/shell.ts';
 
 test.describe('backup lifecycle', () => {
   // This file runs the shell as `npm start` does: its own process (src/server/start.ts).
   test.use({ separateProcess: true });
 
-  test('export → the list and statistics update → verify → delete with confirm', async ({ settings, page }, testInfo) => {
+  test('export, the list and statistics update, verify, delete with confirm', async ({ settings, page }, testInfo) => {
     await expect(page.getByTestId('no-backups')).toBeVisible();
     await expect(page.getByTestId('stat-total')).toHaveText('0');
     expect(await settings.counts()).toEqual(DEMO_COUNTS);
@@ -15,8 +16,10 @@ test.describe('backup lifecycle', () => {
     await expect(page.getByTestId('stat-size')).not.toHaveText('0 B');
     const row = settings.rows().first();
     await expect(row.locator('code')).toHaveText(/^[0-9a-f]{12}$/);
-    await page.screenshot({ path: testInfo.outputPath('backup-settings.png'), fullPage: true });
-    await testInfo.attach('backup-settings', { path: testInfo.outputPath('backup-settings.png'), contentType: 'image/png' });
+    // The page with a backup listed, kept as an artifact: test-results/backup-settings.png.
+    const screenshot = join(testInfo.project.outputDir, 'backup-settings.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    await testInfo.attach('backup-settings', { path: screenshot, contentType: 'image/png' });
 
     await row.getByRole('button', { name: `Verify ${fileName}` }).click();
     await expect(settings.toast('success', 'Backup verified: it is intact')).toContainText(fileName);

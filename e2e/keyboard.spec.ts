@@ -11,7 +11,6 @@ async function tabTo(page: Page, target: Locator, max = 40): Promise<void> {
 }
 
 test('export with the keyboard alone, with options changed by keys', async ({ settings, page }) => {
-  await page.locator('body').click({ position: { x: 5, y: 5 } });
   const settingsBox = page.getByRole('checkbox', { name: /Settings/ });
   await tabTo(page, settingsBox);
   await page.keyboard.press('Space');
