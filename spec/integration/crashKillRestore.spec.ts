@@ -51,6 +51,5 @@ describe('kill -9 of `casevault restore`', () => {
     console.log(`kill -9 restore (seed ${SEED}): ${outcomes.killed}/${TRIALS} killed mid-run (last phase: ${JSON.stringify(phases)}); ${outcomes.old} old, ${outcomes.new} new`);
     expect(outcomes.killed).toBeGreaterThanOrEqual(TRIALS / 4);
     expect(outcomes.old).toBeGreaterThan(0);
-  });
+  }, 300_000);
 });
-
