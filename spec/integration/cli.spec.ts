@@ -98,6 +98,12 @@ describe('casevault commands', () => {
     expect(() => JSON.parse(notFound.stdout)).not.toThrow();
     const notZip = await cli(['verify', join(t.dataDir, 'settings.json'), '--json'], env);
     expect(notZip.json()).toMatchObject({ success: false, code: 'NOT_A_ZIP' });
+    for (const command of ['export', 'check']) {
+      const nowhere = await cli([command, '--data-dir', join(t.root, 'no-such-data'), '--json'], env);
+      expect(nowhere.code, command).toBe(1);
+      expect(nowhere.json(), command).toMatchObject({ success: false, code: 'NOT_FOUND' });
+    }
+    await expect(fsp.stat(join(t.root, 'no-such-data'))).rejects.toThrow(); // not created by looking
     const occupied = await cli(['demo', '--json'], env);
     expect(occupied.json()).toMatchObject({ success: false, code: 'ALREADY_EXISTS' });
   });

@@ -1,6 +1,7 @@
 /** What every command gets, and how a command opens the real machine's adapters. */
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { BackupError } from '../domain/errors.ts';
 import type { ProgressListener } from '../domain/progress.ts';
 import { composeNodeBackupService, type NodeBackup, type NodeBackupOptions } from '../infra/node/index.ts';
 import { UsageError, stringFlag, type FlagSpec, type ParsedArgs } from './args.ts';
@@ -82,6 +83,13 @@ export async function openSystem(
     ctx.log(`an interrupted restore of ${dirs.dataDir} was ${system.recovered.dataDir === 'rolled-back' ? 'rolled back' : 'finished'}`);
   }
   return system;
+}
+
+/** After recovery (which may finish a swap that creates it): a data dir to read must exist. */
+export async function requireDataDir(system: NodeBackup, operation: string): Promise<void> {
+  if (!(await system.deps.fs.exists(system.config.dataDir))) {
+    throw new BackupError('NOT_FOUND', `${operation}: there is no data dir at ${system.config.dataDir}; give --data-dir (or try \`casevault demo\`)`);
+  }
 }
 
 export function requireLevel(value: string | undefined): number | undefined {

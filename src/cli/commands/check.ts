@@ -1,6 +1,6 @@
 import { positionals } from '../args.ts';
 import { checkDataDir } from '../checkDataDir.ts';
-import { DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, requireDataDir, type Command } from '../context.ts';
 import { formatBytes } from '../output.ts';
 
 export const command: Command = {
@@ -17,6 +17,7 @@ export const command: Command = {
     positionals(args, []);
     const system = await openSystem(ctx, dirsOf(args, ctx.env), { dataDirLock: 'exclusive', openDatabase: false });
     try {
+      await requireDataDir(system, 'check');
       const report = await checkDataDir(system.deps.fs, system.deps.hashing, system.db, system.config.dataDir, {
         signal: ctx.signal,
         onFile: (done, total) => ctx.onProgress({ phase: 'verify', done, total, unit: 'files' }),
