@@ -43,7 +43,7 @@ describe('a deflate bomb', () => {
     await reader.close();
     expect(error).toBeInstanceOf(BackupError);
     expect((error as BackupError).code).toBe('CORRUPT_ENTRY');
-    expect((error as BackupError).message).toMatch(/too many bytes in the stream\. expected 32/);
+    expect((error as BackupError).message).toMatch(/expected 32\b/);
     expect(seen).toBeLessThanOrEqual(32); // the 10 MiB behind it never reach the consumer
   });
 

@@ -126,18 +126,18 @@ interface ExtraFields {
   readonly zip64?: Uint8Array;
 }
 
-function parseExtra(extra: Uint8Array, label: string, where: string): ExtraFields {
+function parseExtra(extra: Uint8Array, label: string, where: () => string): ExtraFields {
   let zip64: Uint8Array | undefined;
   let at = 0;
   while (at < extra.byteLength) {
-    if (at + 4 > extra.byteLength) throw corrupt(label, `${where}: its extra field ends in the middle of a field header`);
+    if (at + 4 > extra.byteLength) throw corrupt(label, `${where()}: its extra field ends in the middle of a field header`);
     const id = u16(extra, at);
     const size = u16(extra, at + 2);
     if (at + 4 + size > extra.byteLength) {
-      throw corrupt(label, `${where}: extra field 0x${id.toString(16).padStart(4, '0')} declares ${size} bytes, only ${extra.byteLength - at - 4} remain`);
+      throw corrupt(label, `${where()}: extra field 0x${id.toString(16).padStart(4, '0')} declares ${size} bytes, only ${extra.byteLength - at - 4} remain`);
     }
     if (id === 0x0001) {
-      if (zip64) throw corrupt(label, `${where}: two ZIP64 extra fields`);
+      if (zip64) throw corrupt(label, `${where()}: two ZIP64 extra fields`);
       zip64 = extra.subarray(at + 4, at + 4 + size);
     }
     at += 4 + size;
@@ -150,16 +150,16 @@ function resolveZip64(
   fields: { name: string; value: number; bytes: 4 | 2 }[],
   zip64: Uint8Array | undefined,
   label: string,
-  where: string,
+  where: () => string,
 ): number[] {
   let at = 0;
   return fields.map((f) => {
     const marker = f.bytes === 4 ? 0xffffffff : 0xffff;
     if (f.value !== marker) return f.value;
-    if (!zip64) throw corrupt(label, `${where}: ${f.name} is 0x${marker.toString(16)} but there is no ZIP64 extra field`);
+    if (!zip64) throw corrupt(label, `${where()}: ${f.name} is 0x${marker.toString(16)} but there is no ZIP64 extra field`);
     const width = f.bytes === 4 ? 8 : 4;
-    if (at + width > zip64.byteLength) throw corrupt(label, `${where}: the ZIP64 extra field has no ${f.name}`);
-    const value = width === 8 ? u64(zip64, at, label, `${where}: ${f.name}`) : u32(zip64, at);
+    if (at + width > zip64.byteLength) throw corrupt(label, `${where()}: the ZIP64 extra field has no ${f.name}`);
+    const value = width === 8 ? u64(zip64, at, label, `${where()}: ${f.name}`) : u32(zip64, at);
     at += width;
     return value;
   });
@@ -333,22 +333,24 @@ async function readCentralDirectory(handle: ReadHandle, end: EndInfo, label: str
   let position = directoryOffset;
   while (position < directoryEnd) {
     const index = records.length;
-    const where = `central directory record ${index + 1} at ${position}`;
-    if (position + CENTRAL_SIZE > directoryEnd) throw corrupt(label, `${where} is cut off by the end of the central directory at ${directoryEnd}`);
+    const recordAt = position;
+    // Messages are built only when needed: this loop runs once per entry.
+    const where = () => `central directory record ${index + 1} at ${recordAt}`;
+    if (position + CENTRAL_SIZE > directoryEnd) throw corrupt(label, `${where()} is cut off by the end of the central directory at ${directoryEnd}`);
     await ensure(position, CENTRAL_SIZE);
     let b = buffer.subarray(position - bufferStart);
-    if (u32(b, 0) !== SIG_CENTRAL) throw corrupt(label, `${where}: signature 0x${u32(b, 0).toString(16)}, not a central directory record`);
+    if (u32(b, 0) !== SIG_CENTRAL) throw corrupt(label, `${where()}: signature 0x${u32(b, 0).toString(16)}, not a central directory record`);
     const nameLength = u16(b, 28);
     const extraLength = u16(b, 30);
     const commentLength = u16(b, 32);
     const recordLength = CENTRAL_SIZE + nameLength + extraLength + commentLength;
-    if (position + recordLength > directoryEnd) throw corrupt(label, `${where} (${recordLength} bytes) runs past the end of the central directory at ${directoryEnd}`);
+    if (position + recordLength > directoryEnd) throw corrupt(label, `${where()} (${recordLength} bytes) runs past the end of the central directory at ${directoryEnd}`);
     await ensure(position, recordLength);
     b = buffer.subarray(position - bufferStart, position - bufferStart + recordLength);
     const flags = u16(b, 8);
     const nameBytes = b.slice(CENTRAL_SIZE, CENTRAL_SIZE + nameLength);
     const name = decodeEntryName(nameBytes, flags);
-    const entryWhere = `entry "${printableName(name)}" (${where})`;
+    const entryWhere = () => `entry "${printableName(name)}" (${where()})`;
     const extra = parseExtra(b.subarray(CENTRAL_SIZE + nameLength, CENTRAL_SIZE + nameLength + extraLength), label, entryWhere);
     const [uncompressedSize, compressedSize, localHeaderOffset, diskStart] = resolveZip64(
       [
@@ -361,7 +363,7 @@ async function readCentralDirectory(handle: ReadHandle, end: EndInfo, label: str
       label,
       entryWhere,
     ) as [number, number, number, number];
-    if (diskStart !== 0) throw unsupported(label, `${entryWhere} starts on disk ${diskStart + 1}; multi-disk ZIPs are not supported`);
+    if (diskStart !== 0) throw unsupported(label, `${entryWhere()} starts on disk ${diskStart + 1}; multi-disk ZIPs are not supported`);
     records.push({
       index,
       name,
@@ -399,7 +401,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Checks one local header against its central record; returns where its data starts. */
 function checkLocalHeader(view: LocalView, record: CentralRecord, directoryOffset: number, label: string): number {
   const offset = record.localHeaderOffset;
-  const where = `entry "${printableName(record.name)}"`;
+  const where = `entry "${record.name.length > 120 || /[\u0000-\u001f\u007f]/.test(record.name) ? printableName(record.name) : record.name}"`;
   if (offset + LOCAL_SIZE > directoryOffset) {
     throw corrupt(label, `${where}: its local header at ${offset} is not before the central directory at ${directoryOffset}`);
   }
@@ -422,7 +424,7 @@ function checkLocalHeader(view: LocalView, record: CentralRecord, directoryOffse
   }
   if (method !== record.method) throw corrupt(label, `${where}: the local header says compression method ${method}, the central directory ${record.method}`);
   if (record.flags & FLAG_MASKED_HEADERS) return dataStart; // values masked by design (and refused as encrypted)
-  const extra = parseExtra(b.subarray(LOCAL_SIZE + nameLength, LOCAL_SIZE + nameLength + extraLength), label, `${where} (local header)`);
+  const extra = parseExtra(b.subarray(LOCAL_SIZE + nameLength, LOCAL_SIZE + nameLength + extraLength), label, () => `${where} (local header)`);
   const [uncompressedSize, compressedSize] = resolveZip64(
     [
       { name: 'the uncompressed size', value: u32(b, 22), bytes: 4 },
@@ -430,7 +432,7 @@ function checkLocalHeader(view: LocalView, record: CentralRecord, directoryOffse
     ],
     extra.zip64,
     label,
-    `${where} (local header)`,
+    () => `${where} (local header)`,
   ) as [number, number];
   const crc = u32(b, 14);
   const descriptor = (flags & FLAG_DESCRIPTOR) !== 0;
@@ -471,7 +473,7 @@ async function checkLocalHeaders(handle: ReadHandle, records: CentralRecord[], d
     throw corrupt(label, `${directoryOffset} bytes of unknown data before the central directory of an empty ZIP`);
   }
   let previous: { record: CentralRecord; dataEnd: number } | null = null;
-  const between = (next: number, nextWhat: string, tailBytes: Uint8Array, tailStart: number) => {
+  const between = (next: number, nextWhat: () => string, tailBytes: Uint8Array, tailStart: number) => {
     const expected = previous ? previous.dataEnd : 0;
     if (!previous) {
       if (next > 0) throw corrupt(label, `${next} bytes of unknown data before the first entry; a backup starts with its first entry (is this a self-extracting archive, or a file with a ZIP appended?)`);
@@ -484,8 +486,8 @@ async function checkLocalHeaders(handle: ReadHandle, records: CentralRecord[], d
       throw corrupt(
         label,
         next === record.localHeaderOffset
-          ? `entry "${name}" and ${nextWhat} share the local header at ${next}; overlapping entries (a ZIP bomb?)`
-          : `${nextWhat} at ${next} lies inside the data of entry "${name}" (${record.localHeaderOffset}–${dataEnd}); overlapping entries (a ZIP bomb?)`,
+          ? `entry "${name}" and ${nextWhat()} share the local header at ${next}; overlapping entries (a ZIP bomb?)`
+          : `${nextWhat()} at ${next} lies inside the data of entry "${name}" (${record.localHeaderOffset}–${dataEnd}); overlapping entries (a ZIP bomb?)`,
       );
     }
     const descriptor = (record.flags & FLAG_DESCRIPTOR) !== 0;
@@ -494,7 +496,7 @@ async function checkLocalHeaders(handle: ReadHandle, records: CentralRecord[], d
       checkDescriptor(tailBytes.subarray(expected - tailStart, next - tailStart), record, expected, label);
       return;
     }
-    throw corrupt(label, `${gap} bytes of unknown data between entry "${name}" (ends at ${expected}${descriptor ? ', data descriptor expected' : ''}) and ${nextWhat} at ${next}; junk or a hidden entry`);
+    throw corrupt(label, `${gap} bytes of unknown data between entry "${name}" (ends at ${expected}${descriptor ? ', data descriptor expected' : ''}) and ${nextWhat()} at ${next}; junk or a hidden entry`);
   };
   for (let batch = 0; batch < sorted.length; batch += READ_WINDOW) {
     const group = sorted.slice(batch, batch + READ_WINDOW);
@@ -513,15 +515,15 @@ async function checkLocalHeaders(handle: ReadHandle, records: CentralRecord[], d
     );
     for (const [i, record] of group.entries()) {
       const view = views[i]!;
-      const name = `entry "${printableName(record.name)}"`;
+      const name = () => `entry "${printableName(record.name)}"`;
       if (record.localHeaderOffset + LOCAL_SIZE > directoryOffset) {
-        throw corrupt(label, `${name}: its local header at ${record.localHeaderOffset} is not before the central directory at ${directoryOffset}`);
+        throw corrupt(label, `${name()}: its local header at ${record.localHeaderOffset} is not before the central directory at ${directoryOffset}`);
       }
       between(record.localHeaderOffset, name, view.bytes, view.start);
       const dataStart = checkLocalHeader(view, record, directoryOffset, label);
       const dataEnd = dataStart + record.compressedSize;
       if (dataEnd > directoryOffset) {
-        throw corrupt(label, `${name}: its ${record.compressedSize} bytes of data from ${dataStart} run past the central directory at ${directoryOffset}`);
+        throw corrupt(label, `${name()}: its ${record.compressedSize} bytes of data from ${dataStart} run past the central directory at ${directoryOffset}`);
       }
       dataStarts[record.index] = dataStart;
       previous = { record, dataEnd };
@@ -531,7 +533,7 @@ async function checkLocalHeaders(handle: ReadHandle, records: CentralRecord[], d
     const last: { record: CentralRecord; dataEnd: number } = previous;
     const start = Math.max(last.dataEnd, directoryOffset - DESCRIPTOR_MAX);
     const tailBytes = start < directoryOffset ? await readExactly(handle, start, directoryOffset - start, label) : new Uint8Array(0);
-    between(directoryOffset, 'the central directory', tailBytes, start);
+    between(directoryOffset, () => 'the central directory', tailBytes, start);
   }
   return dataStarts;
 }
