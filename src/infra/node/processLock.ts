@@ -39,10 +39,14 @@ export async function acquireLock(path: string, purpose: string): Promise<Proces
       if ((error as { code?: unknown }).code !== 'EEXIST') throw fromErrno(error, 'lock', path);
     }
     const holder = await readHolder(path);
-    if (holder && holder.pid !== process.pid && isAlive(holder.pid)) {
+    if (holder && isAlive(holder.pid)) {
       throw new BackupError('BUSY', `${purpose}: process ${holder.pid} is using it (${holder.purpose}); try again when it has finished`);
     }
-    // Stale (its owner is gone) or unreadable (its owner died while writing it): take it over.
+    if (!holder && (await ageMs(path)) < 5_000) {
+      // Unreadable and new: its owner may be between creating and writing it.
+      throw new BackupError('BUSY', `${purpose}: another process is taking it; try again in a moment`);
+    }
+    // Stale (its owner is gone) or unreadable for a while (its owner died while writing it): take it over.
     await fsp.rm(path, { force: true });
   }
   throw new BackupError('BUSY', `${purpose}: could not take the lock ${path}`);
@@ -64,6 +68,14 @@ async function readHolder(path: string): Promise<{ pid: number; purpose: string 
     return typeof value.pid === 'number' ? { pid: value.pid, purpose: String(value.purpose ?? 'casevault') } : null;
   } catch {
     return null;
+  }
+}
+
+async function ageMs(path: string): Promise<number> {
+  try {
+    return Date.now() - (await fsp.stat(path)).mtimeMs;
+  } catch {
+    return Infinity;
   }
 }
 
