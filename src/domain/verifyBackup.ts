@@ -32,10 +32,17 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
   const backup = await openBackup(deps, config, path, OP);
   const scratch = fs.join(config.tempDir, `casevault-verify-${compactTimestamp(deps.clock.now())}-${Math.random().toString(36).slice(2)}`);
   try {
-    const wholeFile = deps.hashing.sha256();
-    let size = 0;
-    for await (const chunk of tap(fs.readStream(path), wholeFile, (n) => (size += n), run.signal, OP)) void chunk;
-    const checksum = wholeFile.digest();
+    await fs.mkdir(scratch, { mode: 0o700 });
+    const dbPath = fs.join(scratch, 'database.sqlite');
+    // The whole-file hash (for the sidecar) runs beside the extraction, so that its reading
+    // and hashing overlap the entries' inflating. When both fail, the sidecar's verdict is
+    // given, as when the two ran one after the other.
+    const [whole, extracted] = await Promise.allSettled([
+      hashWholeFile(deps, path, run),
+      extractEntries(deps, backup, async (item) => (item.kind === 'database' ? fs.openWrite(dbPath, { mode: 0o600 }) : null), 'verify', OP, run),
+    ]);
+    if (whole.status === 'rejected') throw whole.reason;
+    const { checksum, size } = whole.value;
     const sidecarPath = `${path}${SIDECAR_SUFFIX}`;
     let sidecarChecked = false;
     if (await fs.exists(sidecarPath)) {
@@ -45,9 +52,7 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
       }
       sidecarChecked = true;
     }
-    await fs.mkdir(scratch, { mode: 0o700 });
-    const dbPath = fs.join(scratch, 'database.sqlite');
-    await extractEntries(deps, backup, async (item) => (item.kind === 'database' ? fs.openWrite(dbPath, { mode: 0o600 }) : null), 'verify', OP, run);
+    if (extracted.status === 'rejected') throw extracted.reason;
     if (backup.metadata.options.includeDatabase) {
       const report = await deps.db.inspectFile(dbPath);
       if (report.integrity !== 'ok') throw new BackupError('DATABASE_CORRUPT', `${OP}: the backup's database fails its integrity check (${report.integrity})`);
@@ -74,4 +79,11 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
     await backup.reader.close();
     await fs.remove(scratch);
   }
+}
+
+async function hashWholeFile(deps: BackupDeps, path: string, run: RunOptions): Promise<{ checksum: string; size: number }> {
+  const wholeFile = deps.hashing.sha256();
+  let size = 0;
+  for await (const chunk of tap(deps.fs.readStream(path), wholeFile, (n) => (size += n), run.signal, OP)) void chunk;
+  return { checksum: wholeFile.digest(), size };
 }

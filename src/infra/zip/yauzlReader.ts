@@ -2,12 +2,13 @@
  * ArchiveReader over yauzl 3, reading through the FileSystem port (random access, so the
  * central directory is read first and entries in any order). The structure (end records,
  * central directory, local headers, overlaps) is checked by zipStructure.ts, which yauzl
- * does not do; yauzl streams the data. yauzl does not check CRC-32, so each entry's CRC is
- * computed while it streams and compared at its end; yauzl's own size validation stops an
- * entry that inflates past its declared size (a bomb) mid-stream.
+ * does not do. Entries are streamed here (readRange, inflateRange): each entry's CRC-32 is
+ * computed while it streams and compared at its end, and an entry that inflates past its
+ * declared size (a bomb) is stopped mid-stream at that size.
  */
 import { Readable } from 'node:stream';
-import { crc32 } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { ArchiveEntry, ArchiveReader } from '../../ports/archive.ts';
 import type { FileSystem, ReadHandle } from '../../ports/fileSystem.ts';
@@ -43,6 +44,51 @@ class PortReader extends yauzl.RandomAccessReader {
   }
 }
 
+/** Bytes read from the archive at once, and inflated bytes handed on at once. */
+const READ_CHUNK = 1 << 20;
+const INFLATE_CHUNK = 1 << 20;
+
+/** The bytes of [start, start + length), in chunks, with the next read already under way. */
+async function* readRange(handle: ReadHandle, start: number, length: number): AsyncGenerator<Uint8Array, void, undefined> {
+  const end = start + length;
+  const read = async (position: number) => {
+    const bytes = await handle.read(position, Math.min(READ_CHUNK, end - position));
+    if (bytes.byteLength === 0) throw new BackupError('TRUNCATED', `read: the file ends at ${position} bytes, before ${end}`);
+    return bytes;
+  };
+  let position = start;
+  let pending = position < end ? read(position) : undefined;
+  try {
+    while (pending) {
+      const bytes = await pending;
+      position += bytes.byteLength;
+      pending = position < end ? read(position) : undefined;
+      yield bytes;
+    }
+  } finally {
+    pending?.catch(() => {}); // a read still under way when the consumer stopped
+  }
+}
+
+/**
+ * The inflated bytes of a raw deflate stream at [start, start + length). zlib inflates on
+ * the threadpool while the next compressed chunk is read and the last inflated one is
+ * hashed and written; output comes in chunks of up to 1 MiB (zlib's default of 16 KiB made
+ * one hand-off, and one write, per 16 KiB).
+ */
+async function* inflateRange(handle: ReadHandle, start: number, length: number): AsyncGenerator<Uint8Array, void, undefined> {
+  const inflater = createInflateRaw({ chunkSize: INFLATE_CHUNK });
+  const source = Readable.from(readRange(handle, start, length), { highWaterMark: 2 });
+  const fed = pipeline(source, inflater).catch(() => {}); // errors reach the loop through `inflater`
+  try {
+    for await (const chunk of inflater as AsyncIterable<Buffer>) yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  } finally {
+    source.destroy();
+    inflater.destroy();
+    await fed;
+  }
+}
+
 /** yauzl's messages (after the structural check passed, so unexpected), turned into codes. */
 function openError(error: unknown, path: string, size: number): BackupError {
   if (error instanceof BackupError) return error;
@@ -56,8 +102,10 @@ function openError(error: unknown, path: string, size: number): BackupError {
 
 /**
  * Opens a ZIP: `checkZipStructure` reads and checks the end records, the central directory
- * and every local header (it is the source of the entries, names decoded there); yauzl is
- * kept to stream each entry's data (inflate, size bound) from the data offset that check found.
+ * and every local header (it is the source of the entries, names decoded there); yauzl's
+ * own parse of the central directory is kept as a second opinion. Each entry's data is read
+ * from the offset that check found, in 1 MiB reads, and inflated by node:zlib (readRange,
+ * inflateRange: the same work yauzl's streams did, with fewer and larger hand-offs).
  */
 export async function openYauzlReader(fs: FileSystem, path: string): Promise<ArchiveReader> {
   const handle = await fs.openRead(path);
@@ -99,30 +147,23 @@ export async function openYauzlReader(fs: FileSystem, path: string): Promise<Arc
         if (raw.encrypted || (raw.method !== 0 && raw.method !== 8)) {
           throw new BackupError('UNSUPPORTED', `read entry ${name}: ${raw.encrypted ? 'encrypted' : `compression method ${raw.method}`}; only unencrypted stored (0) and deflate (8) entries are read`);
         }
-        let stream: Readable;
-        try {
-          stream = await new Promise<Readable>((resolve, reject) => {
-            zip.openReadStreamLowLevel(raw.dataStart, raw.compressedSize, 0, raw.compressedSize, raw.method === 8, raw.uncompressedSize, (error, s) =>
-              error ? reject(error) : resolve(s),
-            );
-          });
-        } catch (error) {
-          throw new BackupError('CORRUPT_ENTRY', `read entry ${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-        }
         let crc = 0;
         let size = 0;
+        const chunks = raw.method === 8 ? inflateRange(handle, raw.dataStart, raw.compressedSize) : readRange(handle, raw.dataStart, raw.compressedSize);
         try {
-          for await (const chunk of stream as AsyncIterable<Buffer>) {
-            crc = crc32(chunk, crc);
+          for await (const chunk of chunks) {
             size += chunk.byteLength;
-            yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+            // A bomb stops here, at its declared size, not when it has filled the disk.
+            if (size > info.uncompressedSize) throw new BackupError('CORRUPT_ENTRY', `read entry ${name}: expected ${info.uncompressedSize} bytes, got more`);
+            crc = crc32(chunk, crc);
+            yield chunk;
           }
         } catch (error) {
           if (error instanceof BackupError) throw error;
           const message = error instanceof Error ? error.message : String(error);
           throw new BackupError('CORRUPT_ENTRY', `read entry ${name}: ${message}`, { cause: error });
         } finally {
-          stream.destroy(); // also when the consumer stops early
+          await chunks.return(undefined); // also when the consumer stops early
         }
         if (size !== info.uncompressedSize) {
           throw new BackupError('CORRUPT_ENTRY', `read entry ${name}: expected ${info.uncompressedSize} bytes, got ${size}`);
