@@ -66,6 +66,18 @@ describe('casevault commands', () => {
     const deleted = await cli(['delete', fileName, '--json'], env);
     expect(deleted.json()).toMatchObject({ success: true });
     expect((await cli(['list', '--json'], env)).json()).toMatchObject({ backups: [] });
+
+    const audit = await cli(['audit', '--verify', '--json'], env);
+    expect(audit.code, audit.stderr).toBe(0);
+    const { entries } = audit.json() as { entries: { action: string; result: string }[] };
+    expect(entries.map((a) => `${a.action} ${a.result}`)).toEqual(['export ok', 'verify ok', 'restore ok', 'delete ok']);
+    const log = join(t.backupDir, 'casevault-audit.jsonl');
+    const lines = (await fsp.readFile(log, 'utf8')).trimEnd().split('\n');
+    await fsp.writeFile(log, `${[lines[0], ...lines.slice(2)].join('\n')}\n`); // a line removed
+    const broken = await cli(['audit', '--verify', '--json'], env);
+    expect(broken.code).toBe(1);
+    expect(broken.json()).toMatchObject({ success: false, code: 'CHECKSUM_MISMATCH', broken: { line: 2 } });
+    await fsp.writeFile(log, `${lines.join('\n')}\n`);
   });
 
   it('reports damage found by check with exit 1 and the code', async () => {

@@ -17,6 +17,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   stats: () => import('./commands/stats.ts'),
   check: () => import('./commands/check.ts'),
   demo: () => import('./commands/demo.ts'),
+  audit: () => import('./commands/audit.ts'),
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -28,6 +29,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   stats: 'statistics of the backups',
   check: 'recover an interrupted restore, then check the data dir',
   demo: 'create a sample data dir to try everything on',
+  audit: 'print (and --verify) the hash-chained audit log',
 };
 
 const HELP_FLAG: FlagSpec = { name: 'help', kind: 'boolean', help: 'show this help' };
