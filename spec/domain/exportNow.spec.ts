@@ -64,3 +64,23 @@ describe('exportNow', () => {
     expect(await h.memfs.readdir(BACKUP_DIR)).toEqual([AUDIT_LOG_FILE]);
   });
 });
+
+describe('recover (the backup dir)', () => {
+  it('removes what an interrupted export left and keeps complete backups', async () => {
+    const h = await createMemoryHarness();
+    const kept = await h.service.exportNow({});
+    const leftovers = [
+      'casevault-backup-20990101T000000000Z.zip.partial',
+      'casevault-backup-20990101T000000000Z.zip.sha256.partial',
+      'casevault-backup-20990102T000000000Z.zip.sha256', // a sidecar whose backup never got its name
+      '.casevault-backup-20990101T000000000Z.snapshot.sqlite',
+      '.casevault-backup-20990101T000000000Z.snapshot.sqlite-journal',
+    ];
+    for (const name of leftovers) await h.memfs.writeFile(`${BACKUP_DIR}/${name}`, new Uint8Array(1));
+
+    const { removedFromBackupDir } = await h.service.recover();
+
+    expect(removedFromBackupDir.sort()).toEqual([...leftovers].sort());
+    expect(await h.memfs.readdir(BACKUP_DIR)).toEqual([AUDIT_LOG_FILE, kept.fileName, `${kept.fileName}.sha256`].sort());
+  });
+});

@@ -79,7 +79,7 @@ export function statisticsOf(backups: readonly BackupListing[]): BackupStatistic
 }
 
 /**
- * Removes what an interrupted export left: `.partial` files, snapshots, and sidecars whose
+ * Removes what an interrupted export left: `.partial` files, snapshots (with SQLite's side files), and sidecars whose
  * backup is gone. Run at start-up, under the lock, never while an export runs.
  */
 export async function cleanBackupDir(deps: BackupDeps, config: BackupConfig): Promise<string[]> {
@@ -90,7 +90,8 @@ export async function cleanBackupDir(deps: BackupDeps, config: BackupConfig): Pr
   const removed: string[] = [];
   for (const name of names) {
     const orphanSidecar = name.endsWith(SIDECAR_SUFFIX) && !present.has(name.slice(0, -SIDECAR_SUFFIX.length));
-    const snapshot = name.startsWith('.') && name.endsWith('.snapshot.sqlite');
+    // The snapshot, and the side files SQLite writes beside it while VACUUM INTO runs.
+    const snapshot = /^\..+\.snapshot\.sqlite(-journal|-wal|-shm)?$/.test(name);
     if (name.endsWith(PARTIAL_SUFFIX) || snapshot || orphanSidecar) {
       await fs.remove(fs.join(config.backupDir, name));
       removed.push(name);

@@ -97,7 +97,7 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
     // Recovery is the lock holder's: recovering under a running app would undo its restore.
     const recovered = {
       dataDir: dataLock ? await recoverDataDir(fs, config.dataDir) : ('none' as Recovery),
-      removedFromBackupDir: await withBackupLockIfFree(backupLockPath, () => cleanBackupDirFully(deps, config)),
+      removedFromBackupDir: await withBackupLockIfFree(backupLockPath, () => cleanBackupDir(deps, config)),
     };
     if (recovered.dataDir !== 'none') log(`start-up: an interrupted restore was ${recovered.dataDir === 'rolled-back' ? 'rolled back' : 'finished'}`);
     await fs.mkdir(config.backupDir, { mode: 0o700 });
@@ -122,7 +122,7 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
         },
         recover: async () => ({
           dataDir: dataLock ? await recoverDataDir(fs, config.dataDir) : ('none' as Recovery),
-          removedFromBackupDir: await withBackupLockIfFree(backupLockPath, () => cleanBackupDirFully(deps, config)),
+          removedFromBackupDir: await withBackupLockIfFree(backupLockPath, () => cleanBackupDir(deps, config)),
         }),
       },
       // A getter of the service: forwarded, not copied.
@@ -157,22 +157,6 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
     await dataLock?.release();
     throw error;
   }
-}
-
-/**
- * cleanBackupDir, plus the side file SQLite writes beside a snapshot while VACUUM INTO runs
- * (`.<backup>.snapshot.sqlite-journal`), which a killed export leaves and the domain does not know.
- */
-async function cleanBackupDirFully(deps: BackupDeps, config: BackupConfig): Promise<string[]> {
-  const removed = await cleanBackupDir(deps, config);
-  if (!(await deps.fs.exists(config.backupDir))) return removed;
-  for (const name of await deps.fs.readdir(config.backupDir)) {
-    if (/^\..+\.snapshot\.sqlite-(journal|wal|shm)$/.test(name)) {
-      await deps.fs.remove(deps.fs.join(config.backupDir, name));
-      removed.push(name);
-    }
-  }
-  return removed;
 }
 
 async function withBackupLockIfFree(path: string, fn: () => Promise<string[]>): Promise<string[]> {
