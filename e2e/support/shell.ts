@@ -166,5 +166,5 @@ export const test = base.extend<Fixtures>({
 
 export { expect };
 
-/** The demo data the shell seeds (src/server/demoData.ts defaults). */
-export const DEMO_COUNTS = { users: '3', cases: '12', tasks: '36', hearings: '8', orders: '6', files: '10' };
+/** The demo data the shell seeds (createDemoData in src/infra/node/demoData.ts, deterministic). */
+export const DEMO_COUNTS = { users: '4', cases: '36', tasks: '145', hearings: '27', orders: '32', files: '30' };

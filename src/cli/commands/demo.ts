@@ -1,7 +1,7 @@
 import { BackupError } from '../../domain/errors.ts';
 import { positionals, stringFlag } from '../args.ts';
 import { DATA_DIR_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
-import { createDemoData } from '../demoData.ts';
+import { createDemoData } from '../../infra/node/demoData.ts';
 import { formatBytes } from '../output.ts';
 
 export const command: Command = {
