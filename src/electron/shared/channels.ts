@@ -12,6 +12,10 @@ import { z } from 'zod';
 import type { BackupMetadata } from '../../domain/format.ts';
 import type { ErrorCode } from '../../domain/errors.ts';
 import type { Progress } from '../../domain/progress.ts';
+// The domain's own result types, so the renderer and the use cases cannot drift (types only:
+// nothing of the domain is bundled into the preload or the page).
+import type { BackupListing as BackupListItem, BackupStatistics } from '../../domain/listBackups.ts';
+export type { BackupListItem, BackupStatistics };
 
 /** Client-chosen id of a long operation, so that it can be cancelled and its progress routed. */
 const operationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"');
@@ -61,22 +65,6 @@ export function isChannel(value: unknown): value is Channel {
 }
 
 export type RequestOf<C extends Channel> = z.input<(typeof requestSchemas)[C]>;
-
-export interface BackupListItem {
-  readonly fileName: string;
-  readonly filePath: string;
-  readonly size: number;
-  readonly createdAt: string;
-  readonly checksum: string | null;
-}
-
-export interface BackupStatistics {
-  readonly totalBackups: number;
-  readonly totalSize: number;
-  readonly averageSize: number;
-  readonly oldestBackup: string | null;
-  readonly newestBackup: string | null;
-}
 
 /** What the data dir holds now: the database's counts plus the document store's. */
 export interface CurrentCounts {
