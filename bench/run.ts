@@ -265,17 +265,20 @@ function main(): void {
     const list = listing(work);
 
     const ratio = (a: number, b: number) => (a / b).toFixed(2);
-    const rows: [string, string, string, string, string][] = [
-      ['export (level 6) wall', fmtS(summary.exportMs), `zip -r -6: ${fmtS(summary.zipMs)}`, ratio(summary.exportMs, summary.zipMs), '≤ 0.35'],
-      ['archive size', fmtMB(summary.exportSize), `zip -r -6: ${fmtMB(summary.zipSize)}`, ratio(summary.exportSize, summary.zipSize), '≤ 1.01'],
-      ['verify wall', fmtS(summary.verifyMs), `unzip -t: ${fmtS(summary.unzipTestMs)}`, ratio(summary.verifyMs, summary.unzipTestMs), '≤ 0.5'],
-      ['restore wall (verified, swapped)', fmtS(summary.restoreMs), `unzip -q: ${fmtS(summary.unzipMs)}`, ratio(summary.restoreMs, summary.unzipMs), '≤ 1.0'],
-      ['peak RSS export / verify / restore', `${summary.exportRssMB.toFixed(0)} / ${summary.verifyRssMB.toFixed(0)} / ${summary.restoreRssMB.toFixed(0)} MB`, '', '', '≤ 150 MB'],
-      ['listBackups / getStatistics, 1,000 backups', `${list.listMs.toFixed(0)} / ${list.statsMs.toFixed(0)} ms`, '', '', '≤ 300 ms'],
+    // Per round, casevault and Info-ZIP ran back to back: the median of those ratios is the
+    // steadier number when the machine's load changes between rounds.
+    const roundRatio = (ours: (r: Round) => number, theirs: (r: Round) => number) => median(rounds.map((r) => ours(r) / theirs(r))).toFixed(2);
+    const rows: [string, string, string, string, string, string][] = [
+      ['export (level 6) wall', fmtS(summary.exportMs), `zip -r -6: ${fmtS(summary.zipMs)}`, ratio(summary.exportMs, summary.zipMs), roundRatio((r) => r.export.wallMs, (r) => r.zip.wallMs), '≤ 0.35'],
+      ['archive size', fmtMB(summary.exportSize), `zip -r -6: ${fmtMB(summary.zipSize)}`, ratio(summary.exportSize, summary.zipSize), roundRatio((r) => r.export.size, (r) => r.zip.size), '≤ 1.01'],
+      ['verify wall', fmtS(summary.verifyMs), `unzip -t: ${fmtS(summary.unzipTestMs)}`, ratio(summary.verifyMs, summary.unzipTestMs), roundRatio((r) => r.verify.wallMs, (r) => r.unzipTest.wallMs), '≤ 0.5'],
+      ['restore wall (verified, swapped)', fmtS(summary.restoreMs), `unzip -q: ${fmtS(summary.unzipMs)}`, ratio(summary.restoreMs, summary.unzipMs), roundRatio((r) => r.restore.wallMs, (r) => r.unzip.wallMs), '≤ 1.0'],
+      ['peak RSS export / verify / restore', `${summary.exportRssMB.toFixed(0)} / ${summary.verifyRssMB.toFixed(0)} / ${summary.restoreRssMB.toFixed(0)} MB`, '', '', '', '≤ 150 MB'],
+      ['listBackups / getStatistics, 1,000 backups', `${list.listMs.toFixed(0)} / ${list.statsMs.toFixed(0)} ms`, '', '', '', '≤ 300 ms'],
     ];
     const table = [
-      `| what | casevault (median of ${options.runs}) | Info-ZIP (median) | ratio | target |`,
-      '|---|---|---|---|---|',
+      `| what | casevault (median of ${options.runs}) | Info-ZIP (median) | ratio of medians | median of per-round ratios | target |`,
+      '|---|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.join(' | ')} |`),
       '',
       `Time inside the casevault process (without node start-up): export ${fmtS(summary.exportCmdMs)}, verify ${fmtS(summary.verifyCmdMs)}, restore ${fmtS(summary.restoreCmdMs)}.`,
