@@ -39,3 +39,17 @@ export interface RunOptions {
 export function compactTimestamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace('.', '');
 }
+
+/**
+ * Housekeeping that must not change an operation's outcome: removing a leftover, closing a
+ * reader. A failure is logged and reported to `onFailure` (a warning for the result), and
+ * the next start cleans what is left; it never replaces the operation's own error or success.
+ */
+export async function bestEffort(deps: BackupDeps, what: string, fn: () => Promise<unknown>, onFailure?: (message: string) => void): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    deps.log?.(`${what} failed`, error);
+    onFailure?.(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

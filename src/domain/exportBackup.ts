@@ -12,7 +12,7 @@
 import type { ArchiveWriter } from '../ports/archive.ts';
 import type { Counts } from '../ports/database.ts';
 import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
-import { compactTimestamp } from './deps.ts';
+import { bestEffort, compactTimestamp } from './deps.ts';
 import { BackupError, throwIfCancelled } from './errors.ts';
 import { buildMetadata, encodeJson, type BackupMetadata, type ManifestEntry } from './format.ts';
 import { DATABASE_FILE, FORMAT_VERSION, MANIFEST_ENTRY, METADATA_ENTRY, SETTINGS_FILE } from './layout.ts';
@@ -102,8 +102,9 @@ export async function exportNow(
     throwIfCancelled(run.signal, OP);
 
     const zipHash = hashing.sha256();
+    let size = 0;
     const output = await fs.openWrite(partialPath, { mode: 0o600, exclusive: true });
-    writer = deps.archive.createWriter(hashingWriter(output, zipHash), { level: options.compressionLevel, modified: createdAt });
+    writer = deps.archive.createWriter(hashingWriter(output, zipHash, (n) => (size += n)), { level: options.compressionLevel, modified: createdAt });
     const progress = byteProgress('archive', sources.reduce((sum, s) => sum + s.size, 0), onProgress);
     const manifest: ManifestEntry[] = [];
     for (const source of sources) {
@@ -146,17 +147,22 @@ export async function exportNow(
     await fs.writeFile(`${sidecarPath}.partial`, new TextEncoder().encode(sidecarLine(checksum, fileName)), { mode: 0o600 });
     await fs.rename(`${sidecarPath}.partial`, sidecarPath);
     await fs.rename(partialPath, filePath);
-    await fs.syncDir(config.backupDir);
-    const size = (await fs.stat(filePath)).size;
+    // From here the backup is complete and listed: nothing below can make it a failure.
+    await bestEffort(deps, `${OP}: flushing ${config.backupDir}`, () => fs.syncDir(config.backupDir), (m) =>
+      warnings.push(`${m}; the backup is complete, but a power cut now could lose its name`),
+    );
     return { backupId, fileName, filePath, size, createdAt: metadata.createdAt, checksum, metadata, warnings };
   } catch (error) {
+    // Clean up without hiding why the export failed; the next start removes what is left.
     if (writer && !finished) await writer.abort();
-    await fs.remove(partialPath);
-    await fs.remove(`${sidecarPath}.partial`);
-    if (!(await fs.exists(filePath))) await fs.remove(sidecarPath);
+    await bestEffort(deps, `${OP}: removing ${partialPath}`, async () => {
+      await fs.remove(partialPath);
+      await fs.remove(`${sidecarPath}.partial`);
+      if (!(await fs.exists(filePath))) await fs.remove(sidecarPath);
+    });
     throw error;
   } finally {
-    await fs.remove(snapshotPath);
+    await bestEffort(deps, `${OP}: removing the snapshot ${snapshotPath}`, () => fs.remove(snapshotPath));
   }
 }
 

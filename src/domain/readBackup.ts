@@ -244,3 +244,19 @@ export async function extractEntries(
   await Promise.all(Array.from({ length: Math.min(ENTRIES_IN_FLIGHT, backup.manifest.length) }, lane));
   if (failure) throw failure.error;
 }
+
+/**
+ * The integrity report of a backup's database once extracted (to staging or scratch). A
+ * file that is not a database at all is DATABASE_CORRUPT with a message about the backup,
+ * not about the scratch path the adapter saw.
+ */
+export async function inspectBackupDatabase(deps: BackupDeps, path: string, op: string) {
+  try {
+    return await deps.db.inspectFile(path);
+  } catch (error) {
+    if (error instanceof BackupError && error.code === 'DATABASE_CORRUPT') {
+      throw new BackupError('DATABASE_CORRUPT', `${op}: the backup's database.sqlite is not a readable SQLite database`, { cause: error });
+    }
+    throw error;
+  }
+}

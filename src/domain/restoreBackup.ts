@@ -13,11 +13,11 @@
 import type { Counts } from '../ports/database.ts';
 import type { FileSystem } from '../ports/fileSystem.ts';
 import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
-import { compactTimestamp } from './deps.ts';
+import { bestEffort, compactTimestamp } from './deps.ts';
 import { BackupError, throwIfCancelled } from './errors.ts';
 import type { BackupMetadata } from './format.ts';
 import { DATABASE_FILE, DATABASE_SIDE_FILES, FILES_DIR, SETTINGS_FILE } from './layout.ts';
-import { extractEntries, openBackup, type OpenedBackup } from './readBackup.ts';
+import { extractEntries, inspectBackupDatabase, openBackup, type OpenedBackup } from './readBackup.ts';
 import { commitSwap, listSafetyCopies, recoverDataDir, rollBack, siblingPaths, swapIn, type Journal } from './swap.ts';
 
 export interface RestoreResult {
@@ -64,19 +64,25 @@ export async function restoreFromZip(
       throwIfCancelled(run.signal, OP);
       await swapWithJobsStopped(deps, config, backup, paths.stagingDir, restoreId, run);
     } finally {
-      await fs.remove(paths.stagingDir);
+      // Gone after a swap; after a failure the next start removes it if this cannot.
+      await bestEffort(deps, `${OP}: removing ${paths.stagingDir}`, () => fs.remove(paths.stagingDir));
     }
   } finally {
-    await backup.reader.close();
+    await bestEffort(deps, `${OP}: closing ${path}`, () => backup.reader.close());
   }
-  const safety = await listSafetyCopies(fs, config.dataDir);
-  for (const old of safety.slice(0, Math.max(0, safety.length - SAFETY_COPIES_KEPT))) await fs.remove(old);
-  const safetyCopy = safety.includes(paths.safetyDir) ? paths.safetyDir : null;
-  return { success: true, restoreId, restoredAt: deps.clock.now().toISOString(), metadata: backup.metadata, errors: [], safetyCopy };
+  // The restore is committed: housekeeping from here on is reported, never a failure.
+  const errors: string[] = [];
+  let safetyCopy: string | null = null;
+  await bestEffort(deps, `${OP}: removing older safety copies`, async () => {
+    const safety = await listSafetyCopies(fs, config.dataDir);
+    if (safety.includes(paths.safetyDir)) safetyCopy = paths.safetyDir;
+    for (const old of safety.slice(0, Math.max(0, safety.length - SAFETY_COPIES_KEPT))) await fs.remove(old);
+  }, (m) => errors.push(m));
+  return { success: true, restoreId, restoredAt: deps.clock.now().toISOString(), metadata: backup.metadata, errors, safetyCopy };
 }
 
 async function checkStagedDatabase(deps: BackupDeps, path: string): Promise<void> {
-  const report = await deps.db.inspectFile(path);
+  const report = await inspectBackupDatabase(deps, path, OP);
   if (report.integrity !== 'ok') {
     throw new BackupError('DATABASE_CORRUPT', `${OP}: the backup's database fails its integrity check (${report.integrity})`);
   }

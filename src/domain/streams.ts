@@ -18,11 +18,12 @@ export async function* tap(
   }
 }
 
-/** A write handle that hashes what goes through it (the SHA-256 of a whole backup file). */
-export function hashingWriter(inner: WriteHandle, hash: Hash): WriteHandle {
+/** A write handle that hashes and counts what goes through it (the SHA-256 and size of a whole backup file). */
+export function hashingWriter(inner: WriteHandle, hash: Hash, onBytes: (n: number) => void = () => {}): WriteHandle {
   return {
     write: async (chunk) => {
       hash.update(chunk);
+      onBytes(chunk.byteLength);
       await inner.write(chunk);
     },
     close: () => inner.close(),

@@ -8,7 +8,7 @@ import { compactTimestamp } from './deps.ts';
 import { BackupError } from './errors.ts';
 import type { BackupMetadata } from './format.ts';
 import { SIDECAR_SUFFIX, parseSidecar } from './backupFiles.ts';
-import { extractEntries, openBackup } from './readBackup.ts';
+import { extractEntries, inspectBackupDatabase, openBackup } from './readBackup.ts';
 import { tap } from './streams.ts';
 
 export interface VerifyResult {
@@ -33,6 +33,11 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
   const scratch = fs.join(config.tempDir, `casevault-verify-${compactTimestamp(deps.clock.now())}-${Math.random().toString(36).slice(2)}`);
   try {
     await fs.mkdir(scratch, { mode: 0o700 });
+    const dbEntry = backup.manifest.find((item) => item.kind === 'database');
+    const free = await fs.freeSpace(scratch);
+    if (dbEntry && dbEntry.size > free) {
+      throw new BackupError('NO_SPACE', `${OP}: checking the database needs ${dbEntry.size} bytes of scratch space, ${config.tempDir} has ${free} free`);
+    }
     const dbPath = fs.join(scratch, 'database.sqlite');
     // The whole-file hash (for the sidecar) runs beside the extraction, so that its reading
     // and hashing overlap the entries' inflating. When both fail, the sidecar's verdict is
@@ -54,7 +59,7 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
     }
     if (extracted.status === 'rejected') throw extracted.reason;
     if (backup.metadata.options.includeDatabase) {
-      const report = await deps.db.inspectFile(dbPath);
+      const report = await inspectBackupDatabase(deps, dbPath, OP);
       if (report.integrity !== 'ok') throw new BackupError('DATABASE_CORRUPT', `${OP}: the backup's database fails its integrity check (${report.integrity})`);
       if (report.schemaVersion !== backup.metadata.schemaVersion) {
         throw new BackupError('INVALID_MANIFEST', `${OP}: the database has schema version ${report.schemaVersion}, the metadata says ${backup.metadata.schemaVersion}`);
