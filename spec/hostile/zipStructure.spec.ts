@@ -157,7 +157,7 @@ describe('checkZipStructure', () => {
     expect(error.code).toBe('CORRUPT_ENTRY');
     expect(error.message).toMatch(/\d+ bytes of unknown data between entry "[^"]+" \(ends at \d+, data descriptor expected\) and entry "[^"]+" at \d+; junk or a hidden entry/);
     const junk = buildZip(change('settings.json', (e) => ({ ...e, descriptor: 'none', flags: 0, data: concat([e.data, bytes('??')]), local: { compressedSize: e.data.byteLength }, central: { compressedSize: e.data.byteLength } })));
-    expect((await refusal(junk)).message).toMatch(/2 bytes of unknown data between entry "settings.json" \(ends at \d+\) and entry "manifest.json"/);
+    expect((await refusal(junk)).message).toMatch(/2 bytes of unknown data between entry "settings.json" \(ends at \d+\) and entry "[^"]+" at \d+/);
   });
 
   it('accepts a correct ZIP64 end record and ZIP64 extra fields', async () => {

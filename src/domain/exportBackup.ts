@@ -1,16 +1,17 @@
 /**
  * exportNow: one pass over the data into `<name>.zip.partial`.
- * 1. Snapshot the database (the adapter's consistent snapshot) beside the backup and
- *    read its counts and schema version from the snapshot, so the metadata tells the truth.
- * 2. Stream every entry into the ZIP, hashing as it goes; a document whose bytes no longer
- *    match its name stops the export (DOCUMENT_MISMATCH) rather than being archived.
+ * 1. Start the database's snapshot (the adapter's consistent snapshot) beside the backup.
+ * 2. Meanwhile stream every document (and settings) into the ZIP, hashed as it goes; a
+ *    document whose bytes no longer match its name stops the export (DOCUMENT_MISMATCH)
+ *    rather than being archived. Then append the snapshot; its counts and schema version
+ *    go into the metadata, so the metadata tells the truth about the database it holds.
  * 3. Append manifest.json (size + SHA-256 of every entry), then backup-metadata.json
  *    whose checksum is the manifest's SHA-256.
  * 4. fsync, write the `.sha256` sidecar, rename `.partial` to `.zip`, fsync the directory.
  * Any failure removes what it wrote; the snapshot is always removed.
  */
 import type { ArchiveWriter } from '../ports/archive.ts';
-import type { Counts } from '../ports/database.ts';
+import type { Counts, DatabaseFileReport } from '../ports/database.ts';
 import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
 import { bestEffort, compactTimestamp } from './deps.ts';
 import { BackupError, throwIfCancelled } from './errors.ts';
@@ -67,22 +68,23 @@ export async function exportNow(
   const sidecarPath = `${filePath}${SIDECAR_SUFFIX}`;
   let writer: ArchiveWriter | undefined;
   let finished = false;
+  // The database snapshot runs (in the adapter's worker) while the documents stream into the
+  // ZIP; its entry is appended after them. Settled before the snapshot file is removed.
+  let snapshot: Promise<{ report: DatabaseFileReport; size: number }> | undefined;
   try {
-    const sources: Source[] = [];
-    let counts: Counts = NO_COUNTS;
-    let schemaVersion: number | null = null;
     if (options.includeDatabase) {
       onProgress({ phase: 'snapshot', done: 0, total: 1, unit: 'files' });
-      await db.snapshotTo(snapshotPath);
-      const report = await db.inspectFile(snapshotPath);
-      if (report.integrity !== 'ok') {
-        throw new BackupError('DATABASE_CORRUPT', `${OP}: the database fails its integrity check (${report.integrity}); run \`casevault check\``);
-      }
-      counts = report.counts;
-      schemaVersion = report.schemaVersion;
-      sources.push({ name: DATABASE_FILE, path: snapshotPath, size: (await fs.stat(snapshotPath)).size });
-      onProgress({ phase: 'snapshot', done: 1, total: 1, unit: 'files' });
+      snapshot = (async () => {
+        await db.snapshotTo(snapshotPath);
+        const report = await db.inspectFile(snapshotPath);
+        if (report.integrity !== 'ok') {
+          throw new BackupError('DATABASE_CORRUPT', `${OP}: the database fails its integrity check (${report.integrity}); run \`casevault check\``);
+        }
+        return { report, size: (await fs.stat(snapshotPath)).size };
+      })();
+      snapshot.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
     }
+    const sources: Source[] = [];
     const warnings: string[] = [];
     let documentBytes = 0;
     let documentCount = 0;
@@ -102,12 +104,16 @@ export async function exportNow(
     throwIfCancelled(run.signal, OP);
 
     const zipHash = hashing.sha256();
-    let size = 0;
+    let zipSize = 0;
     const output = await fs.openWrite(partialPath, { mode: 0o600, exclusive: true });
-    writer = deps.archive.createWriter(hashingWriter(output, zipHash, (n) => (size += n)), { level: options.compressionLevel, modified: createdAt });
-    const progress = byteProgress('archive', sources.reduce((sum, s) => sum + s.size, 0), onProgress);
+    writer = deps.archive.createWriter(hashingWriter(output, zipHash, (n) => (zipSize += n)), { level: options.compressionLevel, modified: createdAt });
+    // The snapshot's size is not known yet: the live database file's stands in for it.
+    const liveDatabase = fs.join(config.dataDir, DATABASE_FILE);
+    const estimate = snapshot && (await fs.exists(liveDatabase)) ? (await fs.stat(liveDatabase)).size : 0;
+    const total = sources.reduce((sum, s) => sum + s.size, 0) + estimate;
+    const progress = byteProgress('archive', total, onProgress);
     const manifest: ManifestEntry[] = [];
-    for (const source of sources) {
+    const archive = async (source: Source) => {
       throwIfCancelled(run.signal, OP);
       const hash = hashing.sha256();
       let size = 0;
@@ -115,7 +121,7 @@ export async function exportNow(
         size += n;
         progress(n);
       }, run.signal, OP);
-      await writer.add(source.name, bytes);
+      await writer!.add(source.name, bytes);
       const sha256 = hash.digest();
       if (source.expectedSha256 !== undefined && sha256 !== source.expectedSha256) {
         throw new BackupError(
@@ -124,7 +130,18 @@ export async function exportNow(
         );
       }
       manifest.push({ path: source.name, size, sha256 });
+    };
+    for (const source of sources) await archive(source);
+    let counts: Counts = NO_COUNTS;
+    let schemaVersion: number | null = null;
+    if (snapshot) {
+      const { report, size } = await snapshot;
+      onProgress({ phase: 'snapshot', done: 1, total: 1, unit: 'files' });
+      counts = report.counts;
+      schemaVersion = report.schemaVersion;
+      await archive({ name: DATABASE_FILE, path: snapshotPath, size });
     }
+    onProgress({ phase: 'archive', done: total, total, unit: 'bytes' });
     const manifestBytes = encodeJson({ formatVersion: FORMAT_VERSION, entries: manifest });
     const manifestHash = hashing.sha256();
     manifestHash.update(manifestBytes);
@@ -151,7 +168,7 @@ export async function exportNow(
     await bestEffort(deps, `${OP}: flushing ${config.backupDir}`, () => fs.syncDir(config.backupDir), (m) =>
       warnings.push(`${m}; the backup is complete, but a power cut now could lose its name`),
     );
-    return { backupId, fileName, filePath, size, createdAt: metadata.createdAt, checksum, metadata, warnings };
+    return { backupId, fileName, filePath, size: zipSize, createdAt: metadata.createdAt, checksum, metadata, warnings };
   } catch (error) {
     // Clean up without hiding why the export failed; the next start removes what is left.
     if (writer && !finished) await writer.abort();
@@ -162,6 +179,7 @@ export async function exportNow(
     });
     throw error;
   } finally {
+    await snapshot?.catch(() => {}); // a snapshot still being written must end before its file goes
     await bestEffort(deps, `${OP}: removing the snapshot ${snapshotPath}`, () => fs.remove(snapshotPath));
   }
 }
