@@ -49,7 +49,7 @@ export function faultyFileSystem(inner: FileSystem, fault: Fault | null): Faulty
     size: handle.size,
     read: (position, length) => op(`read ${path}@${position}`, () => handle.read(position, length)),
     // Closing a read-only descriptor is not a fault point: it writes nothing, and a dead
-    // process's descriptors are closed by the OS. (Also: src/infra/zip/yauzlReader.ts hands
+    // process's descriptors are closed by the OS. (Also: src/infra/zip/zipReader.ts hands
     // a close error to yauzl, which emits it with no listener: an uncaught error. Reported.)
     close: () => handle.close(),
   });

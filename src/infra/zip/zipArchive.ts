@@ -1,16 +1,17 @@
 import type { ArchiveFormat } from '../../ports/archive.ts';
 import type { FileSystem } from '../../ports/fileSystem.ts';
 import { createZipWriter } from './zipWriter.ts';
-import { openYauzlReader } from './yauzlReader.ts';
+import { openZipReader } from './zipReader.ts';
 
 /**
- * ZIP over a FileSystem port: our writer (zipWriter.ts: stores what does not compress,
- * deflates on every core) writes, yauzl reads. archiverWriter.ts is the slower writer it
- * replaced (bench/RESULTS.md), kept for comparison.
+ * ZIP over a FileSystem port: zipWriter.ts (stores what does not compress, deflates on
+ * every core) writes; zipReader.ts (zipStructure.ts's strict check, then streaming with
+ * CRC-32 and size checks) reads. They replaced archiver and yauzl (bench/RESULTS.md), which
+ * the tests still use as independent writers and readers.
  */
 export function createZipArchive(fs: FileSystem): ArchiveFormat {
   return {
-    open: (path) => openYauzlReader(fs, path),
+    open: (path) => openZipReader(fs, path),
     createWriter: (output, options) => createZipWriter(output, options),
   };
 }

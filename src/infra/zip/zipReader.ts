@@ -1,6 +1,6 @@
 /**
  * ArchiveReader through the FileSystem port (random access, so the central directory is
- * read first and entries in any order); once over yauzl 3, hence the name. The structure
+ * read first and entries in any order); it replaced yauzl 3 (bench/RESULTS.md). The structure
  * (end records, central directory, local headers, overlaps) is checked by zipStructure.ts,
  * which yauzl did not do. Entries are streamed here (readRange, inflateRange): each entry's CRC-32 is
  * computed while it streams and compared at its end, and an entry that inflates past its
@@ -80,7 +80,7 @@ function openError(error: unknown, path: string, size: number): BackupError {
  * directory cost time and ~7 MB of memory at 8,000 entries and found nothing the structural
  * check does not; the file keeps its name for its importers.
  */
-export async function openYauzlReader(fs: FileSystem, path: string): Promise<ArchiveReader> {
+export async function openZipReader(fs: FileSystem, path: string): Promise<ArchiveReader> {
   const handle = await fs.openRead(path);
   let structure: ZipStructure;
   try {
