@@ -34,7 +34,8 @@ import type { ReadHandle } from '../../ports/fileSystem.ts';
 import { BackupError } from '../../domain/errors.ts';
 import { printableName } from '../../domain/layout.ts';
 
-export interface ZipStructureEntry {
+/** What the central directory says of an entry (the fields this check reads). */
+interface CentralRecord {
   /** Position in the central directory. */
   readonly index: number;
   readonly name: string;
@@ -46,9 +47,13 @@ export interface ZipStructureEntry {
   readonly compressedSize: number;
   readonly uncompressedSize: number;
   readonly localHeaderOffset: number;
+  readonly externalAttributes: number;
+  readonly extraLength: number;
+}
+
+export interface ZipStructureEntry extends Omit<CentralRecord, 'extraLength'> {
   /** Where the entry's (compressed) data starts, after its local header. */
   readonly dataStart: number;
-  readonly externalAttributes: number;
   readonly encrypted: boolean;
   readonly type: 'file' | 'directory' | 'symlink' | 'other';
 }
@@ -292,21 +297,6 @@ async function parseEnd(handle: ReadHandle, tail: Uint8Array, tailStart: number,
   directorySize = directorySize64;
   directoryOffset = directoryOffset64;
   return { endOffset, zip64: true, directoryEnd: zip64EndOffset, entryCount, directorySize, directoryOffset };
-}
-
-interface CentralRecord {
-  readonly index: number;
-  readonly name: string;
-  readonly nameBytes: Uint8Array;
-  readonly versionMadeBy: number;
-  readonly flags: number;
-  readonly method: number;
-  readonly crc32: number;
-  readonly compressedSize: number;
-  readonly uncompressedSize: number;
-  readonly localHeaderOffset: number;
-  readonly externalAttributes: number;
-  readonly extraLength: number;
 }
 
 async function readCentralDirectory(handle: ReadHandle, end: EndInfo, label: string): Promise<CentralRecord[]> {
