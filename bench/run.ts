@@ -203,8 +203,22 @@ function listing(work: string): { listMs: number; statsMs: number; count: number
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const fmtMB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
+/** The tools the bench compares against and measures with; a clear message if one is missing. */
+function requireTools(): void {
+  const missing = [
+    ['zip', ['-v']],
+    ['unzip', ['-v']],
+    ['/usr/bin/time', ['-f', '%M', 'true']],
+  ].filter(([cmd, args]) => spawnSync(cmd as string, args as string[], { stdio: 'ignore' }).status !== 0).map(([cmd]) => cmd);
+  if (missing.length > 0) {
+    console.error(`bench: missing ${missing.join(', ')}; on Debian: apt-get install -y zip unzip time`);
+    process.exit(2);
+  }
+}
+
 function main(): void {
   const options = parseArgs(process.argv.slice(2));
+  requireTools();
   const work = mkdtempSync(join(tmpdir(), 'casevault-bench-'));
   workDir = work;
   const machine = {
