@@ -7,7 +7,6 @@
  * manifest while it is written to a sink (a staging dir, or nowhere for verify).
  */
 import type { ArchiveEntry, ArchiveReader } from '../ports/archive.ts';
-import type { DatabaseFileReport } from '../ports/database.ts';
 import type { WriteHandle } from '../ports/fileSystem.ts';
 import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
 import { BackupError, throwIfCancelled } from './errors.ts';
@@ -260,42 +259,4 @@ export async function inspectBackupDatabase(deps: BackupDeps, path: string, op: 
     }
     throw error;
   }
-}
-
-/**
- * extractEntries with the database first, its check started as soon as its bytes are
- * verified and written to `databasePath` (by the sink), so that the check (a worker in the
- * real adapter) runs while the documents extract. Resolves with the check's report, or
- * null for a backup without a database.
- */
-export async function extractCheckingDatabase(
-  deps: BackupDeps,
-  backup: OpenedBackup,
-  sink: EntrySink,
-  databasePath: string,
-  phase: ProgressPhase,
-  op: string,
-  run: RunOptions,
-): Promise<DatabaseFileReport | null> {
-  let check: Promise<DatabaseFileReport> | undefined;
-  const databaseFirst = [...backup.manifest].sort((a, b) => Number(b.kind === 'database') - Number(a.kind === 'database'));
-  try {
-    await extractEntries(deps, { ...backup, manifest: databaseFirst }, async (item) => {
-      const out = await sink(item);
-      if (item.kind !== 'database' || !out) return out;
-      return {
-        write: (chunk) => out.write(chunk),
-        abort: () => out.abort(),
-        close: async () => {
-          await out.close();
-          check = inspectBackupDatabase(deps, databasePath, op);
-          check.catch(() => {}); // awaited below
-        },
-      };
-    }, phase, op, run);
-  } catch (error) {
-    await check?.catch(() => {}); // the check must end before its file is removed
-    throw error;
-  }
-  return check ? await check : null;
 }

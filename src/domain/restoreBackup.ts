@@ -10,14 +10,14 @@
  *    roll back if they differ. The jobs restart in `finally`, on failure too.
  * Before the swap a failure leaves the data dir as it was; after it, the roll-back does.
  */
-import type { Counts, DatabaseFileReport } from '../ports/database.ts';
+import type { Counts } from '../ports/database.ts';
 import type { FileSystem } from '../ports/fileSystem.ts';
 import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
 import { bestEffort, compactTimestamp } from './deps.ts';
 import { BackupError, throwIfCancelled } from './errors.ts';
 import type { BackupMetadata } from './format.ts';
 import { DATABASE_FILE, DATABASE_SIDE_FILES, FILES_DIR, SETTINGS_FILE } from './layout.ts';
-import { extractCheckingDatabase, openBackup, type OpenedBackup } from './readBackup.ts';
+import { extractEntries, inspectBackupDatabase, openBackup, type OpenedBackup } from './readBackup.ts';
 import { commitSwap, listSafetyCopies, recoverDataDir, rollBack, siblingPaths, swapIn, type Journal } from './swap.ts';
 
 export interface RestoreResult {
@@ -55,12 +55,12 @@ export async function restoreFromZip(
     }
     await fs.mkdir(paths.stagingDir, { mode: 0o700 });
     try {
-      const report = await extractCheckingDatabase(deps, backup, async (item) => {
+      await extractEntries(deps, backup, async (item) => {
         const target = fs.join(paths.stagingDir, item.path);
         await fs.mkdir(fs.dirname(target), { mode: 0o700 });
         return fs.openWrite(target, { mode: 0o600, exclusive: true });
-      }, fs.join(paths.stagingDir, DATABASE_FILE), 'extract', OP, run);
-      if (report) checkStagedDatabase(deps, report);
+      }, 'extract', OP, run);
+      if (backup.metadata.options.includeDatabase) await checkStagedDatabase(deps, fs.join(paths.stagingDir, DATABASE_FILE));
       throwIfCancelled(run.signal, OP);
       await swapWithJobsStopped(deps, config, backup, paths.stagingDir, restoreId, run);
     } finally {
@@ -81,7 +81,8 @@ export async function restoreFromZip(
   return { success: true, restoreId, restoredAt: deps.clock.now().toISOString(), metadata: backup.metadata, errors, safetyCopy };
 }
 
-function checkStagedDatabase(deps: BackupDeps, report: DatabaseFileReport): void {
+async function checkStagedDatabase(deps: BackupDeps, path: string): Promise<void> {
+  const report = await inspectBackupDatabase(deps, path, OP);
   if (report.integrity !== 'ok') {
     throw new BackupError('DATABASE_CORRUPT', `${OP}: the backup's database fails its integrity check (${report.integrity})`);
   }

@@ -8,7 +8,7 @@ import { compactTimestamp } from './deps.ts';
 import { BackupError } from './errors.ts';
 import type { BackupMetadata } from './format.ts';
 import { SIDECAR_SUFFIX, parseSidecar } from './backupFiles.ts';
-import { extractCheckingDatabase, openBackup } from './readBackup.ts';
+import { extractEntries, inspectBackupDatabase, openBackup } from './readBackup.ts';
 import { tap } from './streams.ts';
 
 export interface VerifyResult {
@@ -44,7 +44,7 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
     // given, as when the two ran one after the other.
     const [whole, extracted] = await Promise.allSettled([
       hashWholeFile(deps, path, run),
-      extractCheckingDatabase(deps, backup, async (item) => (item.kind === 'database' ? fs.openWrite(dbPath, { mode: 0o600 }) : null), dbPath, 'verify', OP, run),
+      extractEntries(deps, backup, async (item) => (item.kind === 'database' ? fs.openWrite(dbPath, { mode: 0o600 }) : null), 'verify', OP, run),
     ]);
     if (whole.status === 'rejected') throw whole.reason;
     const { checksum, size } = whole.value;
@@ -58,9 +58,8 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
       sidecarChecked = true;
     }
     if (extracted.status === 'rejected') throw extracted.reason;
-    const report = extracted.value;
     if (backup.metadata.options.includeDatabase) {
-      if (!report) throw new BackupError('INVALID_MANIFEST', `${OP}: the metadata says the backup holds a database, but none was extracted`);
+      const report = await inspectBackupDatabase(deps, dbPath, OP);
       if (report.integrity !== 'ok') throw new BackupError('DATABASE_CORRUPT', `${OP}: the backup's database fails its integrity check (${report.integrity})`);
       if (report.schemaVersion !== backup.metadata.schemaVersion) {
         throw new BackupError('INVALID_MANIFEST', `${OP}: the database has schema version ${report.schemaVersion}, the metadata says ${backup.metadata.schemaVersion}`);

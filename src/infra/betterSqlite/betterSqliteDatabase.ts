@@ -150,9 +150,16 @@ export async function inspectFile(file: string): Promise<DatabaseFileReport> {
     }
   }
   try {
-    // In a worker: `integrity_check` reads every page (about a second for 90 MB), and a
-    // restore or verify goes on extracting documents meanwhile.
-    return await inWorker<DatabaseFileReport>({ task: 'inspect', source: target, tables: [...COUNTED_TABLES] }, 'inspect', file);
+    return sqliteCall('inspect', file, () => {
+      const handle = new BetterSqlite3(target, { readonly: true, fileMustExist: true });
+      try {
+        const rows = handle.pragma('integrity_check') as { integrity_check: string }[];
+        const integrity = rows.map((r) => r.integrity_check).join('; ');
+        return { integrity, schemaVersion: userVersion(handle), counts: countsOf(handle) };
+      } finally {
+        handle.close();
+      }
+    });
   } finally {
     if (walMode) await fsp.rm(target, { force: true });
   }
@@ -220,66 +227,43 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/**
- * The worker's code (CommonJS, evaluated), on its own read-only connection: `VACUUM INTO`
- * (the snapshot), or the integrity check, schema version and counts of a file (inspect).
- * Either keeps the event loop free for the streams that run meanwhile.
- */
-const SQLITE_WORKER = `
+/** The worker's code (CommonJS, evaluated): its own read-only connection runs `VACUUM INTO`. */
+const VACUUM_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 try {
-  const db = new Database(workerData.source, { readonly: true, fileMustExist: true, timeout: workerData.timeout ?? 5000 });
-  try {
-    if (workerData.task === 'vacuum') {
-      db.prepare('VACUUM INTO ?').run(workerData.target);
-      parentPort.postMessage({ ok: true });
-    } else {
-      const integrity = db.pragma('integrity_check').map((r) => r.integrity_check).join('; ');
-      const schemaVersion = Number(db.pragma('user_version', { simple: true }));
-      const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name));
-      const counts = {};
-      for (const t of workerData.tables) counts[t] = tables.has(t) ? Number(db.prepare('SELECT count(*) AS n FROM ' + t).get().n) : 0;
-      parentPort.postMessage({ ok: true, value: { integrity, schemaVersion, counts } });
-    }
-  } finally { db.close(); }
+  const db = new Database(workerData.source, { readonly: true, fileMustExist: true, timeout: workerData.timeout });
+  try { db.prepare('VACUUM INTO ?').run(workerData.target); } finally { db.close(); }
+  parentPort.postMessage({ ok: true });
 } catch (error) {
   parentPort.postMessage({ ok: false, code: error && error.code, message: String(error && error.message) });
 }`;
 
-type WorkerTask =
-  | { task: 'vacuum'; source: string; target: string; timeout: number }
-  | { task: 'inspect'; source: string; tables: string[] };
-
-/** Runs one task in a fresh worker; SQLite's errors come back as BackupErrors of `operation` on `file`. */
-function inWorker<T>(data: WorkerTask, operation: string, file: string): Promise<T> {
+function vacuumIntoInWorker(source: string, target: string, timeout: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(SQLITE_WORKER, { eval: true, workerData: { module: require.resolve('better-sqlite3'), ...data } });
+    const worker = new Worker(VACUUM_WORKER, {
+      eval: true,
+      workerData: { module: require.resolve('better-sqlite3'), source, target, timeout },
+    });
     let settled = false;
-    worker.once('message', (message: { ok: boolean; value?: T; code?: string; message?: string }) => {
+    worker.once('message', (message: { ok: boolean; code?: string; message?: string }) => {
       settled = true;
-      if (message.ok) resolve(message.value as T);
-      else reject(fromSqlite(Object.assign(new Error(message.message ?? `${operation} failed`), { code: message.code }), operation, file));
+      if (message.ok) resolve();
+      else {
+        const error = Object.assign(new Error(message.message ?? 'VACUUM INTO failed'), { code: message.code });
+        void fsp.rm(target, { force: true }).finally(() => reject(fromSqlite(error, 'snapshot', source)));
+      }
     });
     worker.once('error', (error) => {
       if (settled) return;
       settled = true;
-      reject(fromSqlite(error, operation, file));
+      void fsp.rm(target, { force: true }).finally(() => reject(fromSqlite(error, 'snapshot', source)));
     });
     worker.once('exit', (code) => {
       if (!settled) {
         settled = true;
-        reject(new BackupError('INTERNAL', `${operation} ${file}: the SQLite worker stopped (exit code ${code})`));
+        reject(new BackupError('INTERNAL', `snapshot ${source}: the snapshot worker stopped (exit code ${code})`));
       }
     });
   });
-}
-
-async function vacuumIntoInWorker(source: string, target: string, timeout: number): Promise<void> {
-  try {
-    await inWorker<void>({ task: 'vacuum', source, target, timeout }, 'snapshot', source);
-  } catch (error) {
-    await fsp.rm(target, { force: true });
-    throw error;
-  }
 }
