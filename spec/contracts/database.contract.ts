@@ -8,6 +8,7 @@ import type { Database } from '../../src/ports/database.ts';
 import { BackupError } from '../../src/domain/errors.ts';
 import { SCHEMA_VERSION } from '../../src/infra/sqlite/schema.ts';
 import { canonicalDump } from '../support/canonicalDump.ts';
+import { codeOf } from '../support/codeOf.ts';
 
 export interface DatabaseFixture {
   readonly db: Database;
@@ -24,15 +25,6 @@ export interface DatabaseFixture {
   cleanup(): Promise<void>;
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(BackupError);
-    return (error as BackupError).code;
-  }
-  return 'resolved';
-}
 
 export function databaseContract(name: string, make: () => Promise<DatabaseFixture>): void {
   describe(`Database contract: ${name}`, () => {

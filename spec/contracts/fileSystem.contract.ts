@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileSystem } from '../../src/ports/fileSystem.ts';
-import { BackupError } from '../../src/domain/errors.ts';
+import { codeOf } from '../support/codeOf.ts';
 
 export interface FileSystemFixture {
   readonly fs: FileSystem;
@@ -20,15 +20,6 @@ export interface FileSystemFixture {
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(BackupError);
-    return (error as BackupError).code;
-  }
-  return 'resolved';
-}
 
 async function drain(source: AsyncIterable<Uint8Array>): Promise<number[]> {
   const sizes: number[] = [];
