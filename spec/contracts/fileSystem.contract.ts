@@ -3,6 +3,7 @@
  * states one promise of src/ports/fileSystem.ts; an adapter that breaks it fails here, not
  * in a restore.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileSystem } from '../../src/ports/fileSystem.ts';
 import { codeOf } from '../support/codeOf.ts';
@@ -112,9 +113,27 @@ export function fileSystemContract(name: string, make: () => Promise<FileSystemF
         expect(await handle.read(10, 5)).toEqual(data.subarray(10, 15));
         expect((await handle.read(9_990, 100)).byteLength).toBe(10);
         expect((await handle.read(10_000, 10)).byteLength).toBe(0);
+        // Into a caller's buffer: the view returned is of that buffer, and nothing past it is touched.
+        const into = new Uint8Array(300).fill(0xee);
+        const view = await handle.read(9_900, 200, into);
+        expect(view.buffer).toBe(into.buffer);
+        expect(view).toEqual(data.subarray(9_900, 10_000));
+        expect(into.subarray(100)).toEqual(new Uint8Array(200).fill(0xee));
+        await expect(handle.read(0, 301, into)).rejects.toThrow();
       } finally {
         await handle.close();
       }
+    });
+
+    it('hashes a whole file (SHA-256 and size), and NOT_FOUND for a missing one', async () => {
+      const data = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 31) % 251);
+      await fs.writeFile(at('h'), data);
+      expect(await fs.hashFile(at('h'))).toEqual({ sha256: createHash('sha256').update(data).digest('hex'), size: data.byteLength });
+      await fs.writeFile(at('h0'), new Uint8Array(0));
+      expect(await fs.hashFile(at('h0'))).toEqual({ sha256: createHash('sha256').digest('hex'), size: 0 });
+      await expect(fs.hashFile(at('missing'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const aborted = AbortSignal.abort();
+      await expect(fs.hashFile(at('h'), { signal: aborted, operation: 'verify' })).rejects.toMatchObject({ code: 'CANCELLED' });
     });
 
     it('writes through a handle, and abort removes the file', async () => {

@@ -47,7 +47,7 @@ export function faultyFileSystem(inner: FileSystem, fault: Fault | null): Faulty
   };
   const wrapRead = (path: string, handle: ReadHandle): ReadHandle => ({
     size: handle.size,
-    read: (position, length) => op(`read ${path}@${position}`, () => handle.read(position, length)),
+    read: (position, length, into) => op(`read ${path}@${position}`, () => handle.read(position, length, into)),
     // Closing a read-only descriptor is not a fault point: it writes nothing, and a dead
     // process's descriptors are closed by the OS. (Also: src/infra/zip/zipReader.ts hands
     // a close error to yauzl, which emits it with no listener: an uncaught error. Reported.)
@@ -100,6 +100,7 @@ export function faultyFileSystem(inner: FileSystem, fault: Fault | null): Faulty
     rename: (a, b) => op(`rename ${a} -> ${b}`, () => inner.rename(a, b)),
     link: (a, b) => op(`link ${a} -> ${b}`, () => inner.link(a, b)),
     copyFile: (a, b) => op(`copy ${a} -> ${b}`, () => inner.copyFile(a, b)),
+    hashFile: (p, o) => op(`hashFile ${p}`, () => inner.hashFile(p, o)),
     remove: (p) => op(`remove ${p}`, () => inner.remove(p)),
     syncDir: (p) => op(`syncDir ${p}`, () => inner.syncDir(p)),
     freeSpace: (p) => op(`freeSpace ${p}`, () => inner.freeSpace(p)),

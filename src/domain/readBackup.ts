@@ -229,10 +229,14 @@ export async function extractEntries(
       throw error;
     }
   };
+  // Largest first (stable, so equal sizes keep the manifest's order): the database, often
+  // the largest entry and last in the archive, would otherwise inflate alone at the end
+  // while the other lanes sit idle.
+  const order = [...backup.manifest].sort((a, b) => b.size - a.size);
   let next = 0;
   const lane = async () => {
-    while (!failure && next < backup.manifest.length) {
-      const item = backup.manifest[next]!;
+    while (!failure && next < order.length) {
+      const item = order[next]!;
       next += 1;
       try {
         await extractOne(item);

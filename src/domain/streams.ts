@@ -42,7 +42,7 @@ export async function readAll(source: AsyncIterable<Uint8Array>, max: number, on
   for await (const chunk of source) {
     length += chunk.byteLength;
     if (length > max) throw onTooLarge();
-    chunks.push(chunk);
+    chunks.push(chunk.slice()); // the source may reuse the chunk's memory for the next one
   }
   const out = new Uint8Array(length);
   let offset = 0;

@@ -9,7 +9,6 @@ import { BackupError } from './errors.ts';
 import type { BackupMetadata } from './format.ts';
 import { SIDECAR_SUFFIX, parseSidecar } from './backupFiles.ts';
 import { extractEntries, inspectBackupDatabase, openBackup } from './readBackup.ts';
-import { tap } from './streams.ts';
 
 export interface VerifyResult {
   readonly valid: true;
@@ -39,15 +38,15 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
       throw new BackupError('NO_SPACE', `${OP}: checking the database needs ${dbEntry.size} bytes of scratch space, ${config.tempDir} has ${free} free`);
     }
     const dbPath = fs.join(scratch, 'database.sqlite');
-    // The whole-file hash (for the sidecar) runs beside the extraction, so that its reading
-    // and hashing overlap the entries' inflating. When both fail, the sidecar's verdict is
-    // given, as when the two ran one after the other.
+    // The whole-file hash (for the sidecar) runs beside the extraction (the node adapter
+    // hashes in a worker thread). When both fail, the sidecar's verdict is given, as when the
+    // two ran one after the other.
     const [whole, extracted] = await Promise.allSettled([
-      hashWholeFile(deps, path, run),
+      fs.hashFile(path, { signal: run.signal, operation: OP }),
       extractEntries(deps, backup, async (item) => (item.kind === 'database' ? fs.openWrite(dbPath, { mode: 0o600 }) : null), 'verify', OP, run),
     ]);
     if (whole.status === 'rejected') throw whole.reason;
-    const { checksum, size } = whole.value;
+    const { sha256: checksum, size } = whole.value;
     const sidecarPath = `${path}${SIDECAR_SUFFIX}`;
     let sidecarChecked = false;
     if (await fs.exists(sidecarPath)) {
@@ -84,11 +83,4 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
     await backup.reader.close();
     await fs.remove(scratch);
   }
-}
-
-async function hashWholeFile(deps: BackupDeps, path: string, run: RunOptions): Promise<{ checksum: string; size: number }> {
-  const wholeFile = deps.hashing.sha256();
-  let size = 0;
-  for await (const chunk of tap(deps.fs.readStream(path), wholeFile, (n) => (size += n), run.signal, OP)) void chunk;
-  return { checksum: wholeFile.digest(), size };
 }

@@ -22,6 +22,8 @@ export interface ArchiveReader {
    * Streams an entry's uncompressed bytes. Rejects with CORRUPT_ENTRY if the deflate
    * stream is broken, the CRC-32 does not match, or the data is longer or shorter than
    * `uncompressedSize` (checked while inflating: a bomb is stopped at its declared size).
+   * A chunk is valid until the next one is asked for (an adapter may read the next into the
+   * same memory); a consumer that keeps chunks copies them.
    */
   openEntry(entry: ArchiveEntry): AsyncIterable<Uint8Array>;
   close(): Promise<void>;

@@ -18,8 +18,12 @@ export interface FileStat {
 /** A file opened for random-access reads (the ZIP reader reads the central directory first). */
 export interface ReadHandle {
   readonly size: number;
-  /** Reads up to `length` bytes at `position`; fewer only at the end of the file. */
-  read(position: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads up to `length` bytes at `position`; fewer only at the end of the file. With `into`
+   * (at least `length` bytes), the bytes are read into it and a view of it is returned, so
+   * that a caller streaming a large file reuses its buffers instead of allocating per read.
+   */
+  read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -63,6 +67,12 @@ export interface FileSystem {
   /** Streams a file in chunks of at most `chunkSize` bytes (default 1 MiB). Rejects with NOT_FOUND. */
   readStream(path: string, chunkSize?: number): AsyncIterable<Uint8Array>;
   openRead(path: string): Promise<ReadHandle>;
+  /**
+   * The SHA-256 (lowercase hex) and size of a whole file, read once (a `sha256sum`). An
+   * adapter may read and hash it off the caller's thread. Rejects with NOT_FOUND, or with
+   * CANCELLED (naming `operation`) once `signal` aborts.
+   */
+  hashFile(path: string, options?: { signal?: AbortSignal; operation?: string }): Promise<{ sha256: string; size: number }>;
   openWrite(path: string, options?: WriteOptions): Promise<WriteHandle>;
 
   /** Atomic on one file system: `to` is the old file or the new one, never a mix. Replaces a file at `to`. */

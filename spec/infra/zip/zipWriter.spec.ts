@@ -227,7 +227,7 @@ describe('createZipWriter', () => {
       expect(reader.entries.length).toBe(65_600);
       const last = reader.entries.find((e) => e.name === 'e/65000')!;
       const parts: Uint8Array[] = [];
-      for await (const chunk of reader.openEntry(last)) parts.push(chunk);
+      for await (const chunk of reader.openEntry(last)) parts.push(chunk.slice());
       expect(new Uint8Array(Buffer.concat(parts))).toEqual(new Uint8Array(10));
     } finally {
       await reader.close();

@@ -4,6 +4,8 @@
  * `createNodeFileSystem` pass in (durability and free space), so the same contract holds.
  */
 import type { FileStat, FileSystem, ReadHandle, WriteHandle, WriteOptions } from '../../ports/fileSystem.ts';
+import { BackupError } from '../../domain/errors.ts';
+import { nodeHashing } from '../crypto/nodeHashing.ts';
 import { fromErrno } from './errno.ts';
 
 interface StatsLike {
@@ -48,9 +50,17 @@ export interface PromiseFileSystemOptions {
   /** fsync of a directory (node: open + fsync; memfs: nothing to flush). */
   readonly syncDir: (path: string) => Promise<void>;
   readonly freeSpace: (path: string) => Promise<number>;
+  /** A whole-file SHA-256 of the adapter's own (node: in a worker thread); by default, readStream hashed here. */
+  readonly hashFile?: FileSystem['hashFile'];
 }
 
 const CHUNK = 1 << 20;
+
+/** A buffer for a read to fill (not zeroed first: only the bytes read are ever exposed). */
+function uninitialized(length: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(length);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+}
 
 export function createPromiseFileSystem(options: PromiseFileSystemOptions): FileSystem {
   const { fsp, path } = options;
@@ -132,7 +142,7 @@ export function createPromiseFileSystem(options: PromiseFileSystemOptions): File
         try {
           let position = 0;
           for (;;) {
-            const buffer = new Uint8Array(chunkSize);
+            const buffer = uninitialized(chunkSize);
             const { bytesRead } = await wrap('read', target, () => handle.read(buffer, 0, chunkSize, position));
             if (bytesRead === 0) return;
             position += bytesRead;
@@ -143,15 +153,28 @@ export function createPromiseFileSystem(options: PromiseFileSystemOptions): File
         }
       },
     }),
+    hashFile:
+      options.hashFile ??
+      (async (target, opts = {}) => {
+        const hash = nodeHashing.sha256();
+        let size = 0;
+        for await (const chunk of fs.readStream(target)) {
+          if (opts.signal?.aborted) throw new BackupError('CANCELLED', `${opts.operation ?? 'hash'}: cancelled`);
+          hash.update(chunk);
+          size += chunk.byteLength;
+        }
+        return { sha256: hash.digest(), size };
+      }),
     openRead: (target) =>
       wrap('open', target, async (): Promise<ReadHandle> => {
         const handle = await open(target, 'r');
         const size = Number((await handle.stat()).size);
         return {
           size,
-          read: (position, length) =>
+          read: (position, length, into) =>
             wrap('read', target, async () => {
-              const buffer = new Uint8Array(length);
+              if (into && into.byteLength < length) throw new RangeError(`read: a buffer of ${into.byteLength} bytes cannot take ${length}`);
+              const buffer = into ?? uninitialized(length);
               let got = 0;
               while (got < length) {
                 const { bytesRead } = await handle.read(buffer, got, length - got, position + got);

@@ -2,12 +2,14 @@ import { constants, promises as fsp } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import type { FileSystem } from '../../ports/fileSystem.ts';
 import { createPromiseFileSystem, type PromisesApi } from '../fs/promiseFileSystem.ts';
+import { hashFileInWorker } from './hashFileInWorker.ts';
 
 /** The real disk. Directory fsync makes renames durable (a no-op error on platforms without it). */
 export function createNodeFileSystem(): FileSystem {
   return createPromiseFileSystem({
     fsp: fsp as unknown as PromisesApi,
     path: { join, dirname, basename },
+    hashFile: hashFileInWorker,
     syncDir: async (path) => {
       const handle = await fsp.open(path, constants.O_RDONLY);
       try {

@@ -6,9 +6,8 @@
  * computed while it streams and compared at its end, and an entry that inflates past its
  * declared size (a bomb) is stopped mid-stream at that size.
  */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { crc32, createInflateRaw } from 'node:zlib';
+import { promisify } from 'node:util';
+import { crc32, createInflateRaw, inflateRaw, type ZlibOptions } from 'node:zlib';
 import type { ArchiveEntry, ArchiveReader } from '../../ports/archive.ts';
 import type { FileSystem, ReadHandle } from '../../ports/fileSystem.ts';
 import { BackupError } from '../../domain/errors.ts';
@@ -18,12 +17,22 @@ import { checkZipStructure, type ZipStructure, type ZipStructureEntry } from './
 /** Bytes read from the archive at once, and inflated bytes handed on at once. */
 const READ_CHUNK = 1 << 20;
 const INFLATE_CHUNK = 1 << 20;
+const inflateWhole = promisify(inflateRaw) as (input: Uint8Array, options: ZlibOptions) => Promise<Buffer>;
 
-/** The bytes of [start, start + length), in chunks, with the next read already under way. */
+/**
+ * The bytes of [start, start + length), in chunks of up to 1 MiB, with the next read already
+ * under way. Two buffers take turns: a chunk is valid until the consumer asks for the one
+ * after the next (the reader's own consumers hash, CRC and write each chunk before asking
+ * for another), so a lane streams any size in 2 MiB without a new allocation per read.
+ */
 async function* readRange(handle: ReadHandle, start: number, length: number): AsyncGenerator<Uint8Array, void, undefined> {
   const end = start + length;
+  const size = Math.min(READ_CHUNK, length);
+  const buffers = [new Uint8Array(size), new Uint8Array(length > size ? size : 0)];
+  let turn = 0;
   const read = async (position: number) => {
-    const bytes = await handle.read(position, Math.min(READ_CHUNK, end - position));
+    const bytes = await handle.read(position, Math.min(READ_CHUNK, end - position), buffers[turn]);
+    turn ^= 1;
     if (bytes.byteLength === 0) throw new BackupError('TRUNCATED', `read: the file ends at ${position} bytes, before ${end}`);
     return bytes;
   };
@@ -41,20 +50,53 @@ async function* readRange(handle: ReadHandle, start: number, length: number): As
   }
 }
 
+/** Entries at most this large (compressed, and inflated) are read and inflated in one piece. */
+const WHOLE_ENTRY_MAX = 4 << 20;
+
 /**
- * The inflated bytes of a raw deflate stream at [start, start + length). zlib inflates on
- * the threadpool while the next compressed chunk is read and the last inflated one is
- * hashed and written; output comes in chunks of up to 1 MiB (zlib's default of 16 KiB made
- * one hand-off, and one write, per 16 KiB).
+ * The inflated bytes of a raw deflate stream at [start, start + length), of which the
+ * central directory declares `declared` bytes. zlib inflates on the threadpool while the
+ * main thread hashes and writes.
+ * - A small entry (most documents) is one read and one inflate into a buffer of its declared
+ *   size: a stream per entry cost more than the inflating (bench/RESULTS.md).
+ * - A larger one streams: each compressed chunk is handed to zlib and its buffer reused
+ *   once zlib has taken it; output comes in chunks of up to 1 MiB.
+ * Either way, inflating past `declared` stops there (a bomb is not inflated to its end).
  */
-async function* inflateRange(handle: ReadHandle, start: number, length: number): AsyncGenerator<Uint8Array, void, undefined> {
+async function* inflateRange(handle: ReadHandle, start: number, length: number, declared: number): AsyncGenerator<Uint8Array, void, undefined> {
+  if (length <= WHOLE_ENTRY_MAX && declared <= WHOLE_ENTRY_MAX) {
+    const input = await handle.read(start, length);
+    if (input.byteLength < length) throw new BackupError('TRUNCATED', `read: the file ends at ${start + input.byteLength} bytes, before ${start + length}`);
+    // One byte more than declared, so that a longer stream is seen as longer (and stopped there).
+    const out = await inflateWhole(input, { chunkSize: Math.max(declared + 1, 64), maxOutputLength: declared + 1 });
+    if (out.byteLength) yield new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    return;
+  }
   const inflater = createInflateRaw({ chunkSize: INFLATE_CHUNK });
-  const source = Readable.from(readRange(handle, start, length), { highWaterMark: 2 });
-  const fed = pipeline(source, inflater).catch(() => {}); // errors reach the loop through `inflater`
+  // The feeder waits for zlib to take each chunk (write's callback) before readRange reuses
+  // its buffer. A destroyed inflater (broken data, or the consumer stopped) may never call
+  // back for the chunk it holds, so its 'close' ends the wait too.
+  const taken = (chunk: Uint8Array) =>
+    new Promise<void>((resolve, reject) => {
+      const onClose = () => reject(new Error('inflater closed'));
+      inflater.once('close', onClose);
+      inflater.write(chunk, (error) => {
+        inflater.off('close', onClose);
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+  const feed = async () => {
+    for await (const chunk of readRange(handle, start, length)) {
+      if (inflater.destroyed) return;
+      await taken(chunk);
+    }
+    inflater.end();
+  };
+  const fed = feed().catch((error: unknown) => inflater.destroy(error instanceof Error ? error : new Error(String(error))));
   try {
     for await (const chunk of inflater as AsyncIterable<Buffer>) yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   } finally {
-    source.destroy();
     inflater.destroy();
     await fed;
   }
@@ -114,7 +156,7 @@ export async function openZipReader(fs: FileSystem, path: string): Promise<Archi
         }
         let crc = 0;
         let size = 0;
-        const chunks = raw.method === 8 ? inflateRange(handle, raw.dataStart, raw.compressedSize) : readRange(handle, raw.dataStart, raw.compressedSize);
+        const chunks = raw.method === 8 ? inflateRange(handle, raw.dataStart, raw.compressedSize, info.uncompressedSize) : readRange(handle, raw.dataStart, raw.compressedSize);
         try {
           for await (const chunk of chunks) {
             size += chunk.byteLength;
@@ -125,6 +167,10 @@ export async function openZipReader(fs: FileSystem, path: string): Promise<Archi
           }
         } catch (error) {
           if (error instanceof BackupError) throw error;
+          // inflateWhole's maxOutputLength: the one-piece path's way of saying "longer than declared".
+          if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+            throw new BackupError('CORRUPT_ENTRY', `read entry ${name}: expected ${info.uncompressedSize} bytes, got more`);
+          }
           const message = error instanceof Error ? error.message : String(error);
           throw new BackupError('CORRUPT_ENTRY', `read entry ${name}: ${message}`, { cause: error });
         } finally {
