@@ -20,7 +20,7 @@ import { DATABASE_FILE, FORMAT_VERSION, MANIFEST_ENTRY, METADATA_ENTRY, SETTINGS
 import { findDocuments } from './documents.ts';
 import { parseExportOptions } from './options.ts';
 import { byteProgress, noProgress } from './progress.ts';
-import { hashingWriter, once, tap } from './streams.ts';
+import { hashingWriter, once, readAhead, tap } from './streams.ts';
 import { BACKUP_PREFIX, SIDECAR_SUFFIX, sidecarLine } from './backupFiles.ts';
 
 export interface ExportResult {
@@ -45,6 +45,8 @@ interface Source {
 }
 
 const OP = 'export';
+/** Documents opened and read ahead of the one being archived. */
+const READ_AHEAD = 4;
 const NO_COUNTS: Counts = { users: 0, cases: 0, tasks: 0, hearings: 0, orders: 0 };
 
 export async function exportNow(
@@ -71,6 +73,7 @@ export async function exportNow(
   // The database snapshot runs (in the adapter's worker) while the documents stream into the
   // ZIP; its entry is appended after them. Settled before the snapshot file is removed.
   let snapshot: Promise<{ report: DatabaseFileReport; size: number }> | undefined;
+  const ahead: ReturnType<typeof readAhead>[] = [];
   try {
     if (options.includeDatabase) {
       onProgress({ phase: 'snapshot', done: 0, total: 1, unit: 'files' });
@@ -113,11 +116,11 @@ export async function exportNow(
     const total = sources.reduce((sum, s) => sum + s.size, 0) + estimate;
     const progress = byteProgress('archive', total, onProgress);
     const manifest: ManifestEntry[] = [];
-    const archive = async (source: Source) => {
+    const archive = async (source: Source, stream: AsyncIterable<Uint8Array> = fs.readStream(source.path)) => {
       throwIfCancelled(run.signal, OP);
       const hash = hashing.sha256();
       let size = 0;
-      const bytes = tap(fs.readStream(source.path), hash, (n) => {
+      const bytes = tap(stream, hash, (n) => {
         size += n;
         progress(n);
       }, run.signal, OP);
@@ -131,7 +134,11 @@ export async function exportNow(
       }
       manifest.push({ path: source.name, size, sha256 });
     };
-    for (const source of sources) await archive(source);
+    // The next READ_AHEAD documents are opened and their first chunk read while one is archived.
+    for (let i = 0; i < sources.length; i += 1) {
+      while (ahead.length < Math.min(READ_AHEAD + 1, sources.length - i)) ahead.push(readAhead(fs.readStream(sources[i + ahead.length]!.path)));
+      await archive(sources[i]!, ahead.shift());
+    }
     let counts: Counts = NO_COUNTS;
     let schemaVersion: number | null = null;
     if (snapshot) {
@@ -179,6 +186,7 @@ export async function exportNow(
     });
     throw error;
   } finally {
+    for (const stream of ahead) await stream.close(); // documents opened ahead of a failure
     await snapshot?.catch(() => {}); // a snapshot still being written must end before its file goes
     await bestEffort(deps, `${OP}: removing the snapshot ${snapshotPath}`, () => fs.remove(snapshotPath));
   }

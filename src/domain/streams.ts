@@ -52,3 +52,34 @@ export async function readAll(source: AsyncIterable<Uint8Array>, max: number, on
   }
   return out;
 }
+
+/**
+ * A stream whose first chunk is asked for now, before anyone iterates it: the export opens
+ * and reads the next documents while the current one is archived. Each one's open, stat and
+ * first read took ~15 ms while both cores deflated, and one after the other they kept the
+ * deflaters waiting for input (bench/RESULTS.md). `close` ends a stream that will not be
+ * iterated (the export failed first).
+ */
+export function readAhead(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> & { close(): Promise<void> } {
+  const iterator = source[Symbol.asyncIterator]();
+  const first = iterator.next();
+  first.catch(() => {}); // observed by the consumer, or by close
+  let taken = false;
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (taken) throw new Error('readAhead: a stream is iterated once');
+      taken = true;
+      try {
+        for (let next = await first; !next.done; next = await iterator.next()) yield next.value;
+      } finally {
+        await iterator.return?.();
+      }
+    },
+    close: async () => {
+      if (taken) return;
+      taken = true;
+      await first.catch(() => {});
+      await iterator.return?.();
+    },
+  };
+}

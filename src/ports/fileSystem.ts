@@ -64,7 +64,10 @@ export interface FileSystem {
   writeFile(path: string, data: Uint8Array, options?: WriteOptions): Promise<void>;
   /** Appends to a file (creating it with `options.mode`) and fsyncs it. */
   appendFile(path: string, data: Uint8Array, options?: { mode?: number }): Promise<void>;
-  /** Streams a file in chunks of at most `chunkSize` bytes (default 1 MiB). Rejects with NOT_FOUND. */
+  /**
+   * Streams a file in chunks of at most `chunkSize` bytes (default 1 MiB): its bytes up to its
+   * size when it was opened (a file that grows meanwhile is read to that size). Rejects with NOT_FOUND.
+   */
   readStream(path: string, chunkSize?: number): AsyncIterable<Uint8Array>;
   openRead(path: string): Promise<ReadHandle>;
   /**

@@ -140,16 +140,23 @@ export function createPromiseFileSystem(options: PromiseFileSystemOptions): File
       async *[Symbol.asyncIterator]() {
         const handle = await wrap('read', target, () => open(target, 'r'));
         try {
-          let position = 0;
-          for (;;) {
-            const buffer = uninitialized(chunkSize);
-            const { bytesRead } = await wrap('read', target, () => handle.read(buffer, 0, chunkSize, position));
-            if (bytesRead === 0) return;
+          // The file as it was when opened: up to its size then (no read to find the end, and
+          // a file that grows meanwhile is read to that size). Buffers are no larger than what
+          // is left: a consumer may hold chunks a while (the ZIP writer, until compressed and
+          // written), and a 1 MiB buffer behind each 50 KB document held dozens of MiB.
+          const size = Number((await wrap('read', target, () => handle.stat())).size);
+          for (let position = 0; position < size; ) {
+            const length = Math.min(chunkSize, size - position);
+            const buffer = uninitialized(length);
+            const { bytesRead } = await wrap('read', target, () => handle.read(buffer, 0, length, position));
+            if (bytesRead === 0) return; // it shrank
             position += bytesRead;
-            yield bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead);
+            yield bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
           }
         } finally {
-          await handle.close().catch(() => {});
+          // Not awaited: closing a file read from loses nothing, and the next document's
+          // reads need not wait behind it in the threadpool.
+          void handle.close().catch(() => {});
         }
       },
     }),

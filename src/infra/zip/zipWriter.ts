@@ -1,7 +1,7 @@
 /**
  * ArchiveWriter of our own over node:zlib: a standard ZIP (PKWARE APPNOTE 6.3), written
  * in one sequential pass with no seeks, that keeps both cores busy.
- * - Store what does not compress: the first 32 KiB of each entry are deflated at level 1;
+ * - Store what does not compress: 8 KiB from the middle of the first block are deflated at level 1;
  *   if that saves less than 3 %, the entry is stored (PDFs, JPEGs, ZIPs inside), else it
  *   is deflated at the requested level.
  * - Deflate in parallel, pigz-style: an entry is cut into blocks of 1 MiB; each block is
@@ -18,7 +18,7 @@
  *   output's close in `finish`. The gather buffer is reused: `output.write` must be done
  *   with a chunk when it resolves (node:fs and memfs are).
  */
-import { constants, crc32, deflateRaw, type ZlibOptions } from 'node:zlib';
+import { constants, crc32, deflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
 import type { ArchiveWriter } from '../../ports/archive.ts';
 import type { WriteHandle } from '../../ports/fileSystem.ts';
 
@@ -44,7 +44,7 @@ export interface WrittenEntry {
   readonly zip64: boolean;
 }
 
-const SAMPLE = 32 * 1024;
+const SAMPLE = 8 * 1024;
 /** Entries smaller than this are deflated without sampling (the sample would be the entry). */
 const SMALL = 4 * 1024;
 /** Store if level 1 on the sample keeps more than this fraction of it. */
@@ -154,17 +154,27 @@ export function createZipWriter(output: WriteHandle, options: ZipWriterOptions):
 
   const deflate = (input: Uint8Array, options: ZlibOptions): Promise<Buffer> =>
     new Promise((resolve, reject) => {
-      deflateRaw(input, { chunkSize: DEFLATE_CHUNK, ...options }, (error, out) =>
+      // An output buffer no larger than the block needs (deflate's bound is the input plus
+      // 5 bytes per 16 KiB and a few more): a small entry allocates its size, not 256 KiB.
+      const bound = input.byteLength + (input.byteLength >> 10) + 64;
+      deflateRaw(input, { chunkSize: Math.min(DEFLATE_CHUNK, bound), ...options }, (error, out) =>
         error ? reject(error) : resolve(out),
       );
     });
 
-  /** Whether deflate pays for this entry, judged from its first bytes. */
-  const worthDeflating = async (first: Uint8Array): Promise<boolean> => {
+  /**
+   * Whether deflate pays for this entry, judged from a sample of its first block: SAMPLE
+   * bytes from the middle of it (past a header like a PDF's, which compresses when the rest
+   * does not). A stream's set-up dominates level 1 on a few KiB, so the sample is small.
+   */
+  const worthDeflating = (first: Uint8Array): boolean => {
     if (level === 0) return false;
     if (first.byteLength < SMALL) return true;
-    const sample = first.subarray(0, SAMPLE);
-    const packed = await deflate(sample, { level: 1 });
+    const from = Math.max(0, (first.byteLength - SAMPLE) >> 1);
+    const sample = first.subarray(from, from + SAMPLE);
+    // On this thread: the threadpool's queue is full of blocks being deflated, and waiting
+    // behind them for 0.2 ms of work held up every entry (bench/RESULTS.md).
+    const packed = deflateRawSync(sample, { level: 1 });
     return packed.byteLength < sample.byteLength * STORE_ABOVE;
   };
 
@@ -190,7 +200,7 @@ export function createZipWriter(output: WriteHandle, options: ZipWriterOptions):
     const blocks = rechunk(source, blockSize);
     let next = await blocks.next();
     // Folders and empty entries are stored (no data); the rest as the sample says.
-    entry.method = next.done || entry.directory ? 0 : (await worthDeflating(next.value)) ? 8 : 0;
+    entry.method = next.done || entry.directory ? 0 : worthDeflating(next.value) ? 8 : 0;
     enqueue([() => localHeader(entry)], 0);
     let dictionary: Uint8Array | undefined;
     while (!next.done) {
