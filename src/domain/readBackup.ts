@@ -181,12 +181,13 @@ export type EntrySink = (entry: ParsedManifestEntry) => Promise<WriteHandle | nu
  * Entries extracted at once. Overlaps one entry's reading and inflating with another's
  * hashing and writing, and the fsync of each written file with the work on the next ones
  * (one entry at a time spent most of a restore waiting for fsyncs); bounded, so memory is.
+ * Verify writes nothing but the database and is as fast with 3, in less memory.
  */
-const ENTRIES_IN_FLIGHT = 6;
+export const ENTRIES_IN_FLIGHT = { restore: 6, verify: 3 } as const;
 
 /**
  * Streams every data entry once through size and SHA-256 checks into the sink, up to
- * ENTRIES_IN_FLIGHT at once. After the first failure no entry is started, the running ones
+ * `inFlight` at once. After the first failure no entry is started, the running ones
  * stop at their next chunk (their outputs aborted), and that first failure is thrown.
  */
 export async function extractEntries(
@@ -196,6 +197,7 @@ export async function extractEntries(
   phase: ProgressPhase,
   op: string,
   run: RunOptions,
+  inFlight: number = ENTRIES_IN_FLIGHT.restore,
 ): Promise<void> {
   const progress = byteProgress(phase, backup.totalBytes, run.onProgress ?? noProgress);
   let failure: { error: unknown } | undefined;
@@ -245,7 +247,7 @@ export async function extractEntries(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(ENTRIES_IN_FLIGHT, backup.manifest.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(inFlight, backup.manifest.length) }, lane));
   if (failure) throw failure.error;
 }
 

@@ -8,7 +8,7 @@ import { compactTimestamp } from './deps.ts';
 import { BackupError } from './errors.ts';
 import type { BackupMetadata } from './format.ts';
 import { SIDECAR_SUFFIX, parseSidecar } from './backupFiles.ts';
-import { extractEntries, inspectBackupDatabase, openBackup } from './readBackup.ts';
+import { ENTRIES_IN_FLIGHT, extractEntries, inspectBackupDatabase, openBackup } from './readBackup.ts';
 
 export interface VerifyResult {
   readonly valid: true;
@@ -43,7 +43,7 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
     // two ran one after the other.
     const [whole, extracted] = await Promise.allSettled([
       fs.hashFile(path, { signal: run.signal, operation: OP }),
-      extractEntries(deps, backup, async (item) => (item.kind === 'database' ? fs.openWrite(dbPath, { mode: 0o600 }) : null), 'verify', OP, run),
+      extractEntries(deps, backup, async (item) => (item.kind === 'database' ? fs.openWrite(dbPath, { mode: 0o600, scratch: true }) : null), 'verify', OP, run, ENTRIES_IN_FLIGHT.verify),
     ]);
     if (whole.status === 'rejected') throw whole.reason;
     const { sha256: checksum, size } = whole.value;

@@ -41,6 +41,11 @@ export interface WriteOptions {
   readonly mode?: number;
   /** Rejects with ALREADY_EXISTS if the file exists. */
   readonly exclusive?: boolean;
+  /**
+   * A file removed after use (verify's copy of the database for its integrity check): its
+   * handle's `close` does not fsync. Nothing that must survive a power cut is opened so.
+   */
+  readonly scratch?: boolean;
 }
 
 export interface FileSystem {

@@ -68,4 +68,14 @@ describe('write-behind fsync', () => {
     const handle = await write(fs, 40);
     await expect(handle.close()).rejects.toMatchObject({ code: 'IO_ERROR' });
   });
+
+  it('never fsyncs a scratch file', async () => {
+    const { fs, syncs } = countingFs(() => false);
+    const handle = await fs.openWrite('/scratch', { mode: 0o600, scratch: true });
+    const chunk = new Uint8Array(4 * MiB);
+    for (let i = 0; i < 20; i += 1) await handle.write(chunk);
+    await handle.close();
+    expect(syncs).toEqual([]);
+    expect((await fs.stat('/scratch')).size).toBe(80 * MiB);
+  });
 });

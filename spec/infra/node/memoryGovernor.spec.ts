@@ -3,6 +3,7 @@
  * has V8 collect them; outside runs it has no timer. (Its effect on peak RSS is measured by
  * `npm run bench`, not asserted here.)
  */
+import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { createMemoryGovernor } from '../../../src/infra/node/memoryGovernor.ts';
 
@@ -21,7 +22,7 @@ describe('createMemoryGovernor', () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
     };
-    const settled = await governor.run(async () => {
+    const settled = await governor.collectingEarly(async () => {
       await garbage();
       await sleep(100);
       return process.memoryUsage().arrayBuffers;
@@ -37,8 +38,25 @@ describe('createMemoryGovernor', () => {
 
   it('shares one timer between overlapping runs and passes results and errors through', async () => {
     const governor = createMemoryGovernor();
-    const [a, b] = await Promise.all([governor.run(async () => 1), governor.run(async () => 2)]);
+    const [a, b] = await Promise.all([governor.collectingEarly(async () => 1), governor.collectingEarly(async () => 2)]);
     expect([a, b]).toEqual([1, 2]);
-    await expect(governor.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(governor.collectingEarly(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+  });
+
+  it('holds the young generation at its size during a run that keeps many objects alive, and lets it grow after', async () => {
+    const newSpace = () => v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')!.space_size;
+    const keepMany = async () => {
+      const kept: object[] = [];
+      for (let i = 0; i < 300_000; i += 1) kept.push({ i, name: `entry-${i}`, list: [i] });
+      await sleep(1);
+      return { kept: kept.length, size: newSpace() };
+    };
+    const governor = createMemoryGovernor();
+    const start = newSpace();
+    const held = await governor.holdingYoungGeneration(keepMany);
+    expect(held.kept).toBe(300_000);
+    expect(held.size).toBeLessThanOrEqual(Math.max(start, 2 << 20));
+    const free = await keepMany();
+    expect(free.size).toBeGreaterThan(held.size);
   });
 });

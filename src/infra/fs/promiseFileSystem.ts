@@ -216,7 +216,7 @@ export function createPromiseFileSystem(options: PromiseFileSystemOptions): File
                 offset += bytesWritten;
               }
               unsynced += chunk.byteLength;
-              if (unsynced >= SYNC_AHEAD && !syncing) {
+              if (unsynced >= SYNC_AHEAD && !syncing && !opts?.scratch) {
                 unsynced = 0;
                 syncing = handle.sync().then(
                   () => void (syncing = undefined),
@@ -233,7 +233,7 @@ export function createPromiseFileSystem(options: PromiseFileSystemOptions): File
               try {
                 await syncing;
                 if (syncFailure) throw syncFailure.error;
-                await handle.sync();
+                if (!opts?.scratch) await handle.sync();
               } finally {
                 await handle.close();
               }
