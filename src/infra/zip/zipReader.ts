@@ -21,9 +21,10 @@ const inflateWhole = promisify(inflateRaw) as (input: Uint8Array, options: ZlibO
 
 /**
  * The bytes of [start, start + length), in chunks of up to 1 MiB, with the next read already
- * under way. Two buffers take turns: a chunk is valid until the consumer asks for the one
- * after the next (the reader's own consumers hash, CRC and write each chunk before asking
- * for another), so a lane streams any size in 2 MiB without a new allocation per read.
+ * under way. Two buffers take turns: a chunk is valid until the consumer asks for the next
+ * one, whose arrival starts a read into the first chunk's buffer (the reader's own consumers
+ * hash, CRC and write each chunk before asking for another), so a lane streams any size in
+ * 2 MiB without a new allocation per read.
  */
 async function* readRange(handle: ReadHandle, start: number, length: number): AsyncGenerator<Uint8Array, void, undefined> {
   const end = start + length;
