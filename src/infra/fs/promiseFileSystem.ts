@@ -4,7 +4,7 @@
  * `createNodeFileSystem` pass in (durability and free space), so the same contract holds.
  */
 import type { FileStat, FileSystem, ReadHandle, WriteHandle, WriteOptions } from '../../ports/fileSystem.ts';
-import { BackupError } from '../../domain/errors.ts';
+import { throwIfCancelled } from '../../domain/errors.ts';
 import { nodeHashing } from '../crypto/nodeHashing.ts';
 import { fromErrno } from './errno.ts';
 
@@ -168,7 +168,7 @@ export function createPromiseFileSystem(options: PromiseFileSystemOptions): File
         const hash = nodeHashing.sha256();
         let size = 0;
         for await (const chunk of fs.readStream(target)) {
-          if (opts.signal?.aborted) throw new BackupError('CANCELLED', `${opts.operation ?? 'hash'}: cancelled`);
+          throwIfCancelled(opts.signal, opts.operation ?? 'hash');
           hash.update(chunk);
           size += chunk.byteLength;
         }

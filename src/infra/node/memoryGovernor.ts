@@ -1,10 +1,9 @@
 /**
  * Memory policies for the streaming operations, on V8's garbage collector.
  *
- * `collectingEarly` keeps dead buffers from piling up while an export streams. It allocates ~80 MB/s of
- * short-lived ArrayBuffers (read chunks, zlib output), which V8
- * frees only at a full collection, and it starts one only once external memory has grown
- * by about 64 MB: the export's ArrayBuffers went in a saw-tooth from ~15 to ~75 MB, and
+ * `collectingEarly` keeps dead buffers from piling up while an export streams. It allocates
+ * ~80 MB/s of short-lived ArrayBuffers (read chunks, zlib output), which V8 frees only at a
+ * full collection, and it starts one only once external memory has grown by about 64 MB: the export's ArrayBuffers went in a saw-tooth from ~15 to ~75 MB, and
  * peak RSS with them (bench/RESULTS.md). While an operation runs, this checks every 25 ms
  * and, above `limitBytes` of ArrayBuffers, asks for a full collection (a few ms with a heap
  * of ~10 MB). Measured on the bench's export: peak ArrayBuffers 75 -> 28 MB, peak RSS

@@ -19,6 +19,9 @@ const READ_CHUNK = 1 << 20;
 const INFLATE_CHUNK = 1 << 20;
 const inflateWhole = promisify(inflateRaw) as (input: Uint8Array, options: ZlibOptions) => Promise<Buffer>;
 
+/** An entry's data that the file ends before (it changed since the structural check). */
+const truncated = (at: number, end: number) => new BackupError('TRUNCATED', `read: the file ends at ${at} bytes, before ${end}`);
+
 /**
  * The bytes of [start, start + length), in chunks of up to 1 MiB, with the next read already
  * under way. Two buffers take turns: a chunk is valid until the consumer asks for the next
@@ -34,7 +37,7 @@ async function* readRange(handle: ReadHandle, start: number, length: number): As
   const read = async (position: number) => {
     const bytes = await handle.read(position, Math.min(READ_CHUNK, end - position), buffers[turn]);
     turn ^= 1;
-    if (bytes.byteLength === 0) throw new BackupError('TRUNCATED', `read: the file ends at ${position} bytes, before ${end}`);
+    if (bytes.byteLength === 0) throw truncated(position, end);
     return bytes;
   };
   let position = start;
@@ -67,7 +70,7 @@ const WHOLE_ENTRY_MAX = 4 << 20;
 async function* inflateRange(handle: ReadHandle, start: number, length: number, declared: number): AsyncGenerator<Uint8Array, void, undefined> {
   if (length <= WHOLE_ENTRY_MAX && declared <= WHOLE_ENTRY_MAX) {
     const input = await handle.read(start, length);
-    if (input.byteLength < length) throw new BackupError('TRUNCATED', `read: the file ends at ${start + input.byteLength} bytes, before ${start + length}`);
+    if (input.byteLength < length) throw truncated(start + input.byteLength, start + length);
     // One byte more than declared, so that a longer stream is seen as longer (and stopped there).
     const out = await inflateWhole(input, { chunkSize: Math.max(declared + 1, 64), maxOutputLength: declared + 1 });
     if (out.byteLength) yield new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
