@@ -2,17 +2,41 @@
  * `npm start`: the Electron app where an Electron binary is installed, otherwise the browser
  * shell on the demo data (both serve the same page, dist/ui, over the same handler table).
  * The binary is looked for without `require('electron')`, which would try to download it.
+ * The options are read first, whichever starts: `--help` prints the usage (exit 0), a mistake
+ * one line and the usage (exit 2); the Electron app gets --data-dir and --backup-dir as
+ * CASEVAULT_DATA_DIR and CASEVAULT_BACKUP_DIR, which its main process reads.
  */
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { SHELL_ONLY_OPTIONS, StartUsageError, parseStartArgs, startUsage, type StartArgs } from '../server/startArgs.ts';
 import { electronBinary } from './electronBinary.ts';
+
+const argv = process.argv.slice(2);
+let args: StartArgs;
+try {
+  args = parseStartArgs(argv);
+} catch (error) {
+  if (!(error instanceof StartUsageError)) throw error;
+  process.stderr.write(`npm start: ${error.message}\n\n${startUsage()}`);
+  process.exit(2);
+}
+if (args.help) {
+  process.stdout.write(startUsage());
+  process.exit(0);
+}
 
 const binary = electronBinary();
 if (binary !== null && process.env.CASEVAULT_SHELL === undefined) {
+  const ignored = argv.filter((arg) => SHELL_ONLY_OPTIONS.some((name) => arg === `--${name}` || arg.startsWith(`--${name}=`)));
+  if (ignored.length > 0) console.log(`casevault: ${ignored.join(', ')} only apply to the browser shell (CASEVAULT_SHELL=1 npm start); the Electron app ignores them.`);
+  const env = { ...process.env };
+  if (args.dataDir !== undefined) env.CASEVAULT_DATA_DIR = resolve(args.dataDir);
+  if (args.backupDir !== undefined) env.CASEVAULT_BACKUP_DIR = resolve(args.backupDir);
   const { buildElectron } = await import('./build.ts');
   const main = await buildElectron();
   // better-sqlite3 is a native module: under Electron it must be built for Electron's ABI
   // (`npx @electron/rebuild -o better-sqlite3`), or the window reports that it could not start.
-  const child = spawn(binary, [main], { stdio: 'inherit' });
+  const child = spawn(binary, [main], { stdio: 'inherit', env });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   console.log(

@@ -2,12 +2,20 @@
  * The browser shell, composed: the demo data (if asked and the data dir is new), the backup
  * service for the data dir, the handler table, and the loopback server. Used by `npm start`
  * (start.ts) and by the end-to-end tests, which run one per test on its own temp data dir.
+ *
+ * It shows the data dir it was given and never makes up another: a missing or empty folder
+ * gets the demo data when `demo` is on and is refused otherwise (NOT_FOUND, NOT_A_DATA_DIR),
+ * as is a file or a folder of something else in either case (the demo is never written into
+ * a folder that holds other things). Composing would create an empty database there, and the
+ * page would show it, and export it, as if it were the person's data.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspectDataDir, requireDataDir, requireFolderOrMissing } from '../domain/dataDir.ts';
 import { createBackupIpc } from '../electron/main/backupIpc.ts';
 import { composeBackupService, type ComposedBackup } from '../electron/main/compose.ts';
+import { createNodeFileSystem } from '../infra/node/index.ts';
 import { seedDemoData } from './demoData.ts';
 import { startShell } from './shellServer.ts';
 import { throttleReads } from './throttle.ts';
@@ -18,7 +26,7 @@ export interface BrowserShellOptions {
   /** The built page (dist/ui). */
   readonly uiDir: string;
   readonly port?: number;
-  /** Seed the demo data if the data dir has no database yet. */
+  /** Seed the demo data if the data dir is missing or an empty folder (otherwise such a data dir is refused). */
   readonly demo?: boolean;
   /** Streamed reads at this many bytes per second (demos, the cancel test). */
   readonly throttle?: number;
@@ -34,7 +42,14 @@ export interface BrowserShell {
 
 export async function launchBrowserShell(options: BrowserShellOptions): Promise<BrowserShell> {
   const log = options.log ?? ((message: string, error?: unknown) => console.error(`[casevault] ${message}`, error ?? ''));
-  const seeded = options.demo === false ? false : await seedDemoData(options.dataDir);
+  const fs = createNodeFileSystem();
+  // The port's stat does not follow symlinks, and either dir may well be a link to a folder.
+  const followed = (path: string) => realpath(path).catch(() => path);
+  const shape = await inspectDataDir(fs, await followed(options.dataDir));
+  const seed = options.demo !== false && (shape === 'missing' || shape === 'empty');
+  if (!seed) await requireDataDir(fs, await followed(options.dataDir), 'start');
+  await requireFolderOrMissing(fs, await followed(options.backupDir), 'start', 'backup dir');
+  const seeded = seed ? await seedDemoData(options.dataDir) : false;
   const throttle = options.throttle;
   const runtime = await composeBackupService({
     dataDir: options.dataDir,

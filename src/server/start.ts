@@ -3,38 +3,53 @@
  *   node --import tsx src/server/start.ts [--data-dir D] [--backup-dir B] [--ui-dir dist/ui]
  *        [--port 0] [--no-demo] [--throttle BYTES_PER_SECOND] [--exit-with-stdin]
  * Prints `casevault shell: <url>` (the URL carries the secret token) and serves until
- * SIGINT/SIGTERM, or until stdin closes with --exit-with-stdin.
+ * SIGINT/SIGTERM, or until stdin closes with --exit-with-stdin. `--help` prints the usage
+ * (exit 0); a usage mistake prints one line and the usage (exit 2); a data dir or backup dir
+ * it will not open, or any other failure to start, prints one line naming it (exit 1).
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { isBackupError } from '../domain/errors.ts';
 import { launchBrowserShell } from './browserShell.ts';
+import { StartUsageError, parseStartArgs, startUsage, type StartArgs } from './startArgs.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const { values } = parseArgs({
-  options: {
-    'data-dir': { type: 'string' },
-    'backup-dir': { type: 'string' },
-    'ui-dir': { type: 'string', default: join(repo, 'dist/ui') },
-    port: { type: 'string', default: '0' },
-    'no-demo': { type: 'boolean', default: false },
-    throttle: { type: 'string' },
-    'exit-with-stdin': { type: 'boolean', default: false },
-  },
-});
 
-const dataDir = resolve(values['data-dir'] ?? process.env.CASEVAULT_DATA_DIR ?? join(repo, '.tmp/demo/data'));
-const backupDir = resolve(values['backup-dir'] ?? process.env.CASEVAULT_BACKUP_DIR ?? join(dataDir, '..', 'backups'));
-const throttle = values.throttle === undefined ? undefined : Number(values.throttle);
-if (throttle !== undefined && !(throttle > 0)) throw new Error(`--throttle must be a positive number of bytes per second, got ${values.throttle}`);
+let args: StartArgs;
+try {
+  args = parseStartArgs(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof StartUsageError)) throw error;
+  process.stderr.write(`npm start: ${error.message}\n\n${startUsage()}`);
+  process.exit(2);
+}
+if (args.help) {
+  process.stdout.write(startUsage());
+  process.exit(0);
+}
+
+// An empty variable is unset, as in the CLI (resolve('') would be the current folder).
+const dataDir = resolve(args.dataDir ?? (process.env.CASEVAULT_DATA_DIR || join(repo, '.tmp/demo/data')));
+const backupDir = resolve(args.backupDir ?? (process.env.CASEVAULT_BACKUP_DIR || join(dataDir, '..', 'backups')));
 
 const shell = await launchBrowserShell({
   dataDir,
   backupDir,
-  uiDir: values['ui-dir'],
-  port: Number(values.port),
-  demo: !values['no-demo'],
-  ...(throttle === undefined ? {} : { throttle }),
+  uiDir: args.uiDir ?? join(repo, 'dist/ui'),
+  port: args.port,
+  demo: args.demo,
+  ...(args.throttle === undefined ? {} : { throttle: args.throttle }),
+}).catch((error: unknown) => {
+  // What the person can fix (a wrong path, a data dir in use) is one line; a bug keeps its stack.
+  if (isBackupError(error)) {
+    const hint = !args.demo && (error.code === 'NOT_FOUND' || error.code === 'NOT_A_DATA_DIR') ? '\n(without --no-demo, a missing or empty folder gets the demo data)' : '';
+    process.stderr.write(`casevault shell could not start: ${error.message.replace(/^start: /, '')}${hint}\n`);
+  } else if (error instanceof Error && error.message.startsWith('casevault shell: ')) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`casevault shell could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
 });
 if (shell.seeded) console.log(`casevault shell: seeded demo data in ${dataDir}`);
 console.log(`casevault shell: data ${dataDir}, backups ${backupDir}`);
@@ -49,7 +64,7 @@ async function stop(): Promise<void> {
 }
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
-if (values['exit-with-stdin']) {
+if (args.exitWithStdin) {
   process.stdin.on('end', () => void stop());
   process.stdin.resume();
 }
