@@ -1,9 +1,9 @@
 /** What every command gets, and how a command opens the real machine's adapters. */
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { BackupError } from '../domain/errors.ts';
+import { requireDataDir, requireRestoreTarget } from '../domain/dataDir.ts';
 import type { ProgressListener } from '../domain/progress.ts';
-import { composeNodeBackupService, type NodeBackup, type NodeBackupOptions } from '../infra/node/index.ts';
+import { composeNodeBackupService, createNodeFileSystem, type NodeBackup, type NodeBackupOptions } from '../infra/node/index.ts';
 import { UsageError, stringFlag, type FlagSpec, type ParsedArgs } from './args.ts';
 import { defaultBackupDir, defaultDataDir } from './paths.ts';
 import type { Writer } from './output.ts';
@@ -64,32 +64,53 @@ export function appVersion(): string {
   return (version = '0.0.0');
 }
 
-/** Composes the adapters for a command; the CLI runs no background jobs of its own. */
+/**
+ * How a command uses the data dir: 'read' one that must already be a data dir (export,
+ * check), 'write' into one that may not exist yet (restore, demo: missing or empty is fine,
+ * a folder of other things is not), or 'none' (list, stats, verify, audit, delete).
+ */
+export type DataDirUse = 'read' | 'write' | 'none';
+
+/**
+ * Composes the adapters for a command; the CLI runs no background jobs of its own, and
+ * creates nothing a command does not write: no backup dir for one that only reads, no
+ * folders above a data dir that is not there.
+ */
 export async function openSystem(
   ctx: CliContext,
   dirs: { dataDir: string; backupDir: string },
-  options: Pick<NodeBackupOptions, 'dataDirLock' | 'openDatabase'> & { scratchInTmp?: boolean },
+  options: Pick<NodeBackupOptions, 'dataDirLock' | 'openDatabase'> & { operation: string; dataDir: DataDirUse; scratchInTmp?: boolean },
 ): Promise<NodeBackup> {
+  const fs = createNodeFileSystem();
+  const { operation } = options;
+  // A data dir to read whose parent is missing has nothing to recover either (the journal
+  // lives beside it): refuse before the lock beside it would create that parent.
+  if (options.dataDir === 'read' && !(await fs.exists(dirs.dataDir)) && !(await fs.exists(fs.dirname(dirs.dataDir)))) {
+    await requireDataDir(fs, dirs.dataDir, operation);
+  }
   const system = await composeNodeBackupService({
     ...dirs,
     appVersion: appVersion(),
     log: (message, error) => ctx.log(message, error),
     startJobs: false,
     dataDirLock: options.dataDirLock,
-    openDatabase: options.openDatabase,
+    openDatabase: false, // below, once the data dir is known to be one: opening creates database.sqlite
+    cleanBackupDirAtStart: false,
     ...(options.scratchInTmp ? { tempDir: tmpdir() } : {}),
   });
-  if (system.recovered.dataDir !== 'none') {
-    ctx.log(`an interrupted restore of ${dirs.dataDir} was ${system.recovered.dataDir === 'rolled-back' ? 'rolled back' : 'finished'}`);
+  try {
+    if (system.recovered.dataDir !== 'none') {
+      ctx.log(`an interrupted restore of ${dirs.dataDir} was ${system.recovered.dataDir === 'rolled-back' ? 'rolled back' : 'finished'}`);
+    }
+    // After recovery, which may finish a swap that puts the data dir in place.
+    if (options.dataDir === 'read') await requireDataDir(fs, dirs.dataDir, operation);
+    if (options.dataDir === 'write') await requireRestoreTarget(fs, dirs.dataDir, operation);
+    if (options.openDatabase) await system.db.open();
+  } catch (error) {
+    await system.dispose();
+    throw error;
   }
   return system;
-}
-
-/** After recovery (which may finish a swap that creates it): a data dir to read must exist. */
-export async function requireDataDir(system: NodeBackup, operation: string): Promise<void> {
-  if (!(await system.deps.fs.exists(system.config.dataDir))) {
-    throw new BackupError('NOT_FOUND', `${operation}: there is no data dir at ${system.config.dataDir}; give --data-dir (or try \`casevault demo\`)`);
-  }
 }
 
 export function requireLevel(value: string | undefined): number | undefined {

@@ -9,6 +9,10 @@
  * once more); `manifestSha256` (the metadata's checksum) identifies the content in every case.
  * Appends are serialized within one service; two processes appending at the same instant
  * could fork the chain, which `verifyAuditLog` then reports.
+ *
+ * An export, a restore or a deletion creates the backup dir for its line if need be; a
+ * verification only reads, so where there is no backup dir it records nothing rather than
+ * create one (there are no backups there whose custody the log would keep).
  */
 import type { BackupConfig, BackupDeps } from './deps.ts';
 import { BackupError, type ErrorCode } from './errors.ts';
@@ -77,8 +81,13 @@ export async function readAuditLog(deps: BackupDeps, config: BackupConfig): Prom
   return { entries, broken: null };
 }
 
-/** Appends a record chained to the last line. Rejects with CHECKSUM_MISMATCH if the chain is already broken. */
-export async function appendAudit(deps: BackupDeps, config: BackupConfig, record: AuditRecord): Promise<AuditLine> {
+/**
+ * Appends a record chained to the last line. Rejects with CHECKSUM_MISMATCH if the chain is
+ * already broken. Resolves null, writing nothing, for a verification when the backup dir
+ * does not exist.
+ */
+export async function appendAudit(deps: BackupDeps, config: BackupConfig, record: AuditRecord): Promise<AuditLine | null> {
+  if (record.action === 'verify' && !(await deps.fs.exists(config.backupDir))) return null;
   const report = await readAuditLog(deps, config);
   if (report.broken) {
     throw new BackupError('CHECKSUM_MISMATCH', `audit: line ${report.broken.line} of ${AUDIT_LOG_FILE} ${report.broken.reason}; not appending to a broken chain`);

@@ -12,7 +12,7 @@ export const command: Command = {
   flags: [BACKUP_DIR_FLAG, { name: 'verify', kind: 'boolean', help: 'check the hash chain; exit 1 if it is broken' }, JSON_FLAG],
   async run(args, ctx) {
     positionals(args, []);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { dataDirLock: 'none', openDatabase: false });
+    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'audit', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
     try {
       const { entries, broken } = await system.service.readAuditLog();
       const lines = entries.map(

@@ -1,23 +1,22 @@
 import { positionals } from '../args.ts';
 import { checkDataDir } from '../checkDataDir.ts';
-import { DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, requireDataDir, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
 import { formatBytes } from '../output.ts';
 
 export const command: Command = {
   name: 'check',
-  usage: 'casevault check [--data-dir D] [--json]',
+  usage: 'casevault check [--data-dir D] [--backup-dir B] [--json]',
   summary: 'finish or roll back an interrupted restore, then check the data dir',
   description:
     'Recovers first (an interrupted restore is finished or rolled back), then runs\n' +
     "PRAGMA integrity_check, re-hashes every document, and reports documents the database\n" +
     'names but the store lacks (missing) and files no document row names (orphans).\n' +
     'Exits 1 if the database is damaged or a document is damaged or missing; orphans are only reported.',
-  flags: [DATA_DIR_FLAG, JSON_FLAG],
+  flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx) {
     positionals(args, []);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { dataDirLock: 'exclusive', openDatabase: false });
+    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'check', dataDir: 'read', dataDirLock: 'exclusive', openDatabase: false });
     try {
-      await requireDataDir(system, 'check');
       const report = await checkDataDir(system.deps.fs, system.deps.hashing, system.db, system.config.dataDir, {
         signal: ctx.signal,
         onFile: (done, total) => ctx.onProgress({ phase: 'verify', done, total, unit: 'files' }),

@@ -9,7 +9,7 @@ export const command: Command = {
   flags: [BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [name] = positionals(args, ['NAME']);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { dataDirLock: 'none', openDatabase: false });
+    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'delete', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
     try {
       const result = await system.service.deleteBackup(name);
       return { message: 'Backup deleted successfully', data: { ...result }, lines: [`deleted ${result.fileName}`] };

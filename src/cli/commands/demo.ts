@@ -14,7 +14,7 @@ export const command: Command = {
   flags: [DATA_DIR_FLAG, { name: 'json', kind: 'boolean', help: 'print exactly one JSON object on stdout' }],
   async run(args, ctx) {
     positionals(args, []);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { dataDirLock: 'exclusive', openDatabase: true });
+    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'demo', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: true });
     try {
       const { fs, hashing } = system.deps;
       const dataDir = system.config.dataDir;

@@ -1,5 +1,5 @@
 import { hasFlag, positionals, stringFlag } from '../args.ts';
-import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, requireDataDir, requireLevel, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, requireLevel, type Command } from '../context.ts';
 import { formatBytes } from '../output.ts';
 
 export const command: Command = {
@@ -27,9 +27,8 @@ export const command: Command = {
       ...(stringFlag(args, 'level') === undefined ? {} : { compressionLevel: requireLevel(stringFlag(args, 'level')) }),
     };
     // 'if-free': exporting while the app runs is what the live snapshot is for.
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { dataDirLock: 'if-free', openDatabase: false });
+    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'export', dataDir: 'read', dataDirLock: 'if-free', openDatabase: false });
     try {
-      await requireDataDir(system, 'export');
       const result = await system.service.exportNow(options, { signal: ctx.signal, onProgress: ctx.onProgress });
       const c = result.metadata.counts;
       return {

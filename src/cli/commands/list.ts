@@ -10,7 +10,7 @@ export const command: Command = {
   flags: [BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx) {
     positionals(args, []);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { dataDirLock: 'none', openDatabase: false });
+    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'list', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
     try {
       const backups = await system.service.listBackups();
       return {

@@ -13,7 +13,7 @@ export const command: Command = {
   flags: [DATA_DIR_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [file] = positionals(args, ['FILE']);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { dataDirLock: 'exclusive', openDatabase: false });
+    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false });
     try {
       const result = await system.service.restoreFromZip(resolve(file!), { signal: ctx.signal, onProgress: ctx.onProgress });
       const m = result.metadata;

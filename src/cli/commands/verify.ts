@@ -13,7 +13,7 @@ export const command: Command = {
   flags: [JSON_FLAG],
   async run(args, ctx) {
     const [file] = positionals(args, ['FILE']);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { dataDirLock: 'none', openDatabase: false, scratchInTmp: true });
+    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'verify', dataDir: 'none', dataDirLock: 'none', openDatabase: false, scratchInTmp: true });
     try {
       const result = await system.service.verifyBackup(resolve(file!), { signal: ctx.signal, onProgress: ctx.onProgress });
       return {

@@ -4,6 +4,12 @@
  * process and the browser shell. Start-up order matters: `service.recover()` (finish or
  * roll back an interrupted restore, remove leftovers of an interrupted export) runs before
  * the database is opened, so SQLite never sees a half-swapped data dir.
+ *
+ * Composing creates nothing in the backup dir: a command that only reads (list, stats,
+ * verify, audit) must not leave a folder behind where a path was mistyped. The backup dir is
+ * created by what writes into it (an export, an audit line), and the leftovers of an
+ * interrupted export are removed by the next export (or at the app's start), under the
+ * export lock.
  */
 import { DEFAULT_LIMITS, type Limits } from '../../domain/limits.ts';
 import { createBackupService, type BackupService } from '../../domain/service.ts';
@@ -25,7 +31,7 @@ import { acquireLock, tryLock, type ProcessLock } from './processLock.ts';
 export interface NodeBackupOptions {
   readonly dataDir: string;
   readonly backupDir: string;
-  /** Scratch space for verify; defaults to `<backupDir>/.tmp`. */
+  /** Scratch space for verify; defaults to `<backupDir>/.tmp` (created by the verify that needs it). */
   readonly tempDir?: string;
   readonly appVersion: string;
   readonly log?: (message: string, error?: unknown) => void;
@@ -47,6 +53,12 @@ export interface NodeBackupOptions {
   readonly dataDirLock?: 'exclusive' | 'if-free' | 'none';
   /** Wraps the file system the service sees (fault injection in tests). */
   readonly wrapFs?: (fs: FileSystem) => FileSystem;
+  /**
+   * Remove the leftovers of an interrupted export at start-up (default true: the app). The
+   * CLI passes false: its commands that only read leave them for the next export, which
+   * removes them anyway, and `casevault check` reports them.
+   */
+  readonly cleanBackupDirAtStart?: boolean;
 }
 
 export interface NodeBackup {
@@ -100,14 +112,13 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
   const backupLockPath = fs.join(config.backupDir, '.export.lock');
   try {
     // Recovery is the lock holder's: recovering under a running app would undo its restore.
+    const cleanIfPresent = async () =>
+      (await fs.exists(config.backupDir)) ? withBackupLockIfFree(backupLockPath, () => cleanBackupDir(deps, config)) : [];
     const recovered = {
       dataDir: dataLock ? await recoverDataDir(fs, config.dataDir) : ('none' as Recovery),
-      removedFromBackupDir: await withBackupLockIfFree(backupLockPath, () => cleanBackupDir(deps, config)),
+      removedFromBackupDir: (options.cleanBackupDirAtStart ?? true) ? await cleanIfPresent() : [],
     };
     if (recovered.dataDir !== 'none') log(`start-up: an interrupted restore was ${recovered.dataDir === 'rolled-back' ? 'rolled back' : 'finished'}`);
-    await fs.mkdir(config.backupDir, { mode: 0o700 });
-    await fs.chmod(config.backupDir, 0o700);
-    await fs.mkdir(config.tempDir, { mode: 0o700 });
     const service = Object.defineProperties(
       {
         ...base,
@@ -116,6 +127,8 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
         exportNow: async (input?: unknown, run?: RunOptions) => {
           const lock = await acquireLock(backupLockPath, `export into ${config.backupDir}`);
           try {
+            // Under the lock no other export runs: what an interrupted one left can go.
+            await cleanBackupDir(deps, config);
             return await memory.collectingEarly(() => base.exportNow(input, run));
           } finally {
             await lock.release();
@@ -128,7 +141,7 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
         verifyBackup: (path: string, run?: RunOptions) => memory.holdingYoungGeneration(() => base.verifyBackup(path, run)),
         recover: async () => ({
           dataDir: dataLock ? await recoverDataDir(fs, config.dataDir) : ('none' as Recovery),
-          removedFromBackupDir: await withBackupLockIfFree(backupLockPath, () => cleanBackupDir(deps, config)),
+          removedFromBackupDir: await cleanIfPresent(),
         }),
       },
       // A getter of the service: forwarded, not copied.

@@ -1,0 +1,163 @@
+/**
+ * Issue 10, "What a new user trips over in the first hour": the command line's part.
+ * Every command in-process through runCli with an environment of its own (XDG_DATA_HOME in
+ * a temp dir, no CASEVAULT_*), so a test also sees what a command wrote where it should not;
+ * the README walkthrough as a real process through bin/casevault.mjs.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import { tempRoot } from '../support/nodeHarness.ts';
+
+function sink() {
+  let text = '';
+  return { write: (s: string) => void (text += s), isTTY: false, columns: 100, get text() { return text; } };
+}
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  json(): Record<string, unknown>;
+}
+
+async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  const stdout = sink();
+  const stderr = sink();
+  const code = await runCli(args, { stdout, stderr, env, signal: new AbortController().signal });
+  return { code, stdout: stdout.text, stderr: stderr.text, json: () => JSON.parse(stdout.text) as Record<string, unknown> };
+}
+
+/** Every path under `root`, relative, sorted: what a command left behind. */
+async function tree(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string, prefix: string) => {
+    for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
+      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+      out.push(rel);
+      if (entry.isDirectory()) await walk(join(dir, entry.name), rel);
+    }
+  };
+  await walk(root, '');
+  return out.sort();
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fsp.lstat(path).then(() => true, () => false);
+}
+
+/** A temp root with a demo data dir in it, and an environment whose default dirs are inside it too. */
+async function world(label: string) {
+  const t = await tempRoot(label);
+  const env: NodeJS.ProcessEnv = { XDG_DATA_HOME: join(t.root, 'xdg') };
+  const demo = await cli(['demo', '--data-dir', t.dataDir, '--json'], env);
+  expect(demo.code, demo.stdout + demo.stderr).toBe(0);
+  return { ...t, env, xdg: join(t.root, 'xdg') };
+}
+
+describe('commands that read do not create (item 1)', () => {
+  let w: Awaited<ReturnType<typeof world>>;
+  beforeAll(async () => {
+    w = await world('newuser-read');
+  });
+  afterAll(async () => w.cleanup());
+
+  it('check refuses an empty folder or a folder of other things with NOT_A_DATA_DIR, and writes nothing there', async () => {
+    const empty = join(w.root, 'empty');
+    const other = join(w.root, 'other');
+    await fsp.mkdir(empty);
+    await fsp.mkdir(other);
+    await fsp.writeFile(join(other, 'notes.txt'), 'not a data dir');
+    for (const dir of [empty, other]) {
+      const before = await tree(w.root);
+      const check = await cli(['check', '--data-dir', dir, '--json'], w.env);
+      expect(check.code, check.stdout).toBe(1);
+      const body = check.json();
+      expect(body).toMatchObject({ success: false, code: 'NOT_A_DATA_DIR' });
+      expect(String(body.error)).toContain(dir);
+      expect(String(body.error)).toContain('database.sqlite'); // says what a data dir looks like
+      expect(await tree(w.root)).toEqual(before);
+    }
+  });
+
+  it('check and export of a data dir whose parent does not exist create nothing', async () => {
+    const nowhere = join(w.root, 'no', 'such', 'data');
+    for (const command of ['check', 'export']) {
+      const run = await cli([command, '--data-dir', nowhere, '--backup-dir', join(w.root, 'never-backups'), '--json'], w.env);
+      expect(run.code, command).toBe(1);
+      expect(run.json(), command).toMatchObject({ success: false, code: 'NOT_FOUND' });
+    }
+    expect(await exists(join(w.root, 'no'))).toBe(false);
+    expect(await exists(join(w.root, 'never-backups'))).toBe(false);
+  });
+
+  it('list, stats, audit and verify do not create the backup dir; an absent one lists nothing', async () => {
+    const exported = await cli(['export', '--data-dir', w.dataDir, '--backup-dir', w.backupDir, '--json'], w.env);
+    expect(exported.code, exported.stdout).toBe(0);
+    const file = String(exported.json().filePath);
+    const absent = join(w.root, 'absent-backups');
+    const list = await cli(['list', '--backup-dir', absent, '--json'], w.env);
+    expect(list.code).toBe(0);
+    expect(list.json()).toMatchObject({ success: true, backups: [] });
+    const stats = await cli(['stats', '--backup-dir', absent, '--json'], w.env);
+    expect(stats.json()).toMatchObject({ success: true, statistics: { totalBackups: 0 } });
+    const audit = await cli(['audit', '--verify', '--backup-dir', absent, '--json'], w.env);
+    expect(audit.json()).toMatchObject({ success: true, entries: [] });
+    expect(await exists(absent)).toBe(false);
+    const verify = await cli(['verify', file, '--json'], w.env);
+    expect(verify.code, verify.stdout).toBe(0);
+    expect(await exists(w.xdg)).toBe(false); // the default backup dir was not created either
+  });
+
+  it('export checks the data dir before it creates the backup dir', async () => {
+    const empty = join(w.root, 'empty-export');
+    const other = join(w.root, 'other-export');
+    await fsp.mkdir(empty);
+    await fsp.mkdir(other);
+    await fsp.writeFile(join(other, 'letter.docx'), 'x');
+    const cases = [[join(w.root, 'missing-data'), 'NOT_FOUND'], [empty, 'NOT_A_DATA_DIR'], [other, 'NOT_A_DATA_DIR']] as const;
+    for (const [dataDir, code] of cases) {
+      const backups = join(w.root, `backups-of-${code}`);
+      const run = await cli(['export', '--data-dir', dataDir, '--backup-dir', backups, '--json'], w.env);
+      expect(run.code, dataDir).toBe(1);
+      expect(run.json(), dataDir).toMatchObject({ success: false, code });
+      expect(String(run.json().error)).toContain(dataDir);
+      expect(await exists(backups), dataDir).toBe(false);
+    }
+    expect(await fsp.readdir(empty)).toEqual([]);
+    expect(await fsp.readdir(other)).toEqual(['letter.docx']);
+  });
+
+  it('restore goes into a missing or an empty data dir, never into a file or a folder of other things', async () => {
+    const exported = await cli(['export', '--data-dir', w.dataDir, '--backup-dir', w.backupDir, '--json'], w.env);
+    const file = String(exported.json().filePath);
+    const fresh = join(w.root, 'new-machine', 'data');
+    const ok = await cli(['restore', file, '--data-dir', fresh, '--json'], w.env);
+    expect(ok.code, ok.stdout).toBe(0);
+    const empty = join(w.root, 'empty-target');
+    await fsp.mkdir(empty);
+    expect((await cli(['restore', file, '--data-dir', empty, '--json'], w.env)).code).toBe(0);
+    const other = join(w.root, 'photos');
+    await fsp.mkdir(other);
+    await fsp.writeFile(join(other, 'holiday.jpg'), 'x');
+    const refused = await cli(['restore', file, '--data-dir', other, '--json'], w.env);
+    expect(refused.code).toBe(1);
+    expect(refused.json()).toMatchObject({ success: false, code: 'NOT_A_DATA_DIR' });
+    expect(await fsp.readdir(other)).toEqual(['holiday.jpg']);
+    const aFile = join(w.root, 'a-file');
+    await fsp.writeFile(aFile, 'x');
+    const onFile = await cli(['restore', file, '--data-dir', aFile, '--json'], w.env);
+    expect(onFile.json()).toMatchObject({ success: false, code: 'NOT_A_FOLDER' });
+  });
+
+  it('demo refuses a folder of other things', async () => {
+    const other = join(w.root, 'documents');
+    await fsp.mkdir(other);
+    await fsp.writeFile(join(other, 'contract.pdf'), 'x');
+    const demo = await cli(['demo', '--data-dir', other, '--json'], w.env);
+    expect(demo.code).toBe(1);
+    expect(demo.json()).toMatchObject({ success: false, code: 'NOT_A_DATA_DIR' });
+    expect(await fsp.readdir(other)).toEqual(['contract.pdf']);
+  });
+});
