@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'CANCELLED',
   'JOBS_STOP_FAILED',
   'INVALID_INPUT',
+  'POLICY_INVALID',
+  'STATE_CORRUPT',
   'INTERNAL',
 ] as const;
 
@@ -61,6 +63,8 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   CANCELLED: 'Cancelled',
   JOBS_STOP_FAILED: 'Background jobs could not be stopped',
   INVALID_INPUT: 'Invalid input',
+  POLICY_INVALID: 'The backup policy file is damaged or invalid',
+  STATE_CORRUPT: 'The backup state file is damaged',
   INTERNAL: 'Something went wrong',
 };
 
