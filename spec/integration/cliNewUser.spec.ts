@@ -161,3 +161,56 @@ describe('commands that read do not create (item 1)', () => {
     expect(await fsp.readdir(other)).toEqual(['contract.pdf']);
   });
 });
+
+describe('the audit log of a backup dir (item 2)', () => {
+  let w: Awaited<ReturnType<typeof world>>;
+  beforeAll(async () => {
+    w = await world('newuser-audit');
+  });
+  afterAll(async () => w.cleanup());
+
+  it('logs export, verify and restore of a backup in its own backup dir when no --backup-dir is given', async () => {
+    const b = join(w.root, 'elsewhere', 'firm-backups');
+    const exported = await cli(['export', '--data-dir', w.dataDir, '--backup-dir', b, '--json'], w.env);
+    expect(exported.code, exported.stdout).toBe(0);
+    const file = String(exported.json().filePath);
+    const verify = await cli(['verify', file, '--json'], w.env);
+    expect(verify.code, verify.stdout).toBe(0);
+    const restore = await cli(['restore', file, '--data-dir', w.dataDir, '--json'], w.env);
+    expect(restore.code, restore.stdout).toBe(0);
+    const lines = (await fsp.readFile(join(b, 'casevault-audit.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { action: string; file: string; result: string });
+    expect(lines.map((l) => `${l.action} ${l.result} ${l.file}`)).toEqual([`export ok ${file}`, `verify ok ${file}`, `restore ok ${file}`]);
+    const audit = await cli(['audit', '--verify', '--backup-dir', b, '--json'], w.env);
+    expect(audit.code, audit.stdout).toBe(0);
+    expect(audit.json()).toMatchObject({ success: true, broken: null });
+    expect(await exists(w.xdg)).toBe(false); // nothing under the default dirs
+  });
+
+  it('takes --backup-dir on verify and restore, which wins over the file\'s folder', async () => {
+    const b = join(w.root, 'b2');
+    const exported = await cli(['export', '--data-dir', w.dataDir, '--backup-dir', b, '--json'], w.env);
+    const file = String(exported.json().filePath);
+    const log = join(w.root, 'log-here');
+    await fsp.mkdir(log);
+    expect((await cli(['verify', file, '--backup-dir', log, '--json'], w.env)).code).toBe(0);
+    expect((await cli(['restore', file, '--data-dir', w.dataDir, '--backup-dir', log, '--json'], w.env)).code).toBe(0);
+    const audit = await cli(['audit', '--backup-dir', log, '--json'], w.env);
+    expect((audit.json().entries as { action: string }[]).map((e) => e.action)).toEqual(['verify', 'restore']);
+    const absent = join(w.root, 'absent');
+    expect((await cli(['verify', file, '--backup-dir', absent, '--json'], w.env)).code).toBe(0);
+    expect(await exists(absent)).toBe(false); // a verification does not create a backup dir for its line
+  });
+
+  it('a backup copied to a folder that is not a backup dir is logged in the default backup dir', async () => {
+    const b = join(w.root, 'b3');
+    const exported = await cli(['export', '--data-dir', w.dataDir, '--backup-dir', b, '--json'], w.env);
+    const copy = join(w.root, 'downloads', 'from-the-office.zip');
+    await fsp.mkdir(join(w.root, 'downloads'));
+    await fsp.copyFile(String(exported.json().filePath), copy);
+    const env = { ...w.env, CASEVAULT_BACKUP_DIR: join(w.root, 'default-backups') };
+    expect((await cli(['restore', copy, '--data-dir', w.dataDir, '--json'], env)).code).toBe(0);
+    const audit = await cli(['audit', '--json'], env);
+    expect((audit.json().entries as { action: string; file: string }[]).map((e) => `${e.action} ${e.file}`)).toEqual([`restore ${copy}`]);
+    expect(await fsp.readdir(join(w.root, 'downloads'))).toEqual(['from-the-office.zip']);
+  });
+});

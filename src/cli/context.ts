@@ -1,6 +1,8 @@
 /** What every command gets, and how a command opens the real machine's adapters. */
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { AUDIT_LOG_FILE } from '../domain/auditLog.ts';
+import { dateFromFileName } from '../domain/backupFiles.ts';
 import { requireDataDir, requireRestoreTarget } from '../domain/dataDir.ts';
 import type { ProgressListener } from '../domain/progress.ts';
 import { composeNodeBackupService, createNodeFileSystem, type NodeBackup, type NodeBackupOptions } from '../infra/node/index.ts';
@@ -45,6 +47,21 @@ export function dirsOf(args: ParsedArgs, env: NodeJS.ProcessEnv): { dataDir: str
   const data = stringFlag(args, 'data-dir');
   const backup = stringFlag(args, 'backup-dir');
   return { dataDir: data ? resolve(data) : defaultDataDir(env), backupDir: backup ? resolve(backup) : defaultBackupDir(env) };
+}
+
+/**
+ * The dirs of a command that opens a backup FILE (verify, restore), whose audit line goes
+ * into a backup dir: --backup-dir if given; else the file's own folder when that is a backup
+ * dir (it holds the audit log, or the file has the name an export gives: export put it
+ * there), so its line joins those of the export that made it; else the default.
+ */
+export async function dirsForFile(args: ParsedArgs, env: NodeJS.ProcessEnv, file: string): Promise<{ dataDir: string; backupDir: string }> {
+  const dirs = dirsOf(args, env);
+  if (stringFlag(args, 'backup-dir')) return dirs;
+  const fs = createNodeFileSystem();
+  const folder = fs.dirname(file);
+  const isBackupDir = dateFromFileName(fs.basename(file)) !== null || (await fs.exists(fs.join(folder, AUDIT_LOG_FILE)));
+  return isBackupDir ? { ...dirs, backupDir: folder } : dirs;
 }
 
 let version: string | undefined;

@@ -1,19 +1,20 @@
 import { resolve } from 'node:path';
 import { positionals } from '../args.ts';
-import { DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsForFile, openSystem, type Command } from '../context.ts';
 
 export const command: Command = {
   name: 'restore',
-  usage: 'casevault restore FILE [--data-dir D] [--json]',
+  usage: 'casevault restore FILE [--data-dir D] [--backup-dir B] [--json]',
   summary: 'replace the data dir with the contents of a backup, all or nothing',
   description:
     'Checks the whole backup (every SHA-256, the database integrity) in a staging dir beside the\n' +
     'data dir before it swaps it in. The previous data dir is kept as <data dir>.safety-<time>.\n' +
-    'Close the app first: the data dir must not be in use. Works onto a data dir that does not exist yet.',
-  flags: [DATA_DIR_FLAG, JSON_FLAG],
+    'Close the app first: the data dir must not be in use. Works onto a data dir that does not exist yet.\n' +
+    "The audit line goes to --backup-dir, else to FILE's folder if it is a backup dir, else the default.",
+  flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [file] = positionals(args, ['FILE']);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false });
+    const system = await openSystem(ctx, await dirsForFile(args, ctx.env, resolve(file!)), { operation: 'restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false });
     try {
       const result = await system.service.restoreFromZip(resolve(file!), { signal: ctx.signal, onProgress: ctx.onProgress });
       const m = result.metadata;

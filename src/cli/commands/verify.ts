@@ -1,19 +1,20 @@
 import { resolve } from 'node:path';
 import { positionals } from '../args.ts';
-import { JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, dirsForFile, openSystem, type Command } from '../context.ts';
 import { formatBytes } from '../output.ts';
 
 export const command: Command = {
   name: 'verify',
-  usage: 'casevault verify FILE [--json]',
+  usage: 'casevault verify FILE [--backup-dir B] [--json]',
   summary: 'check a backup completely without restoring it',
   description:
     'Checks the .sha256 sidecar (if present) against the whole file, inflates and hashes every\n' +
-    "entry against the manifest, and integrity-checks the backup's database in scratch space.",
-  flags: [JSON_FLAG],
+    "entry against the manifest, and integrity-checks the backup's database in scratch space.\n" +
+    "The audit line goes to --backup-dir, else to FILE's folder if it is a backup dir, else the default.",
+  flags: [BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [file] = positionals(args, ['FILE']);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'verify', dataDir: 'none', dataDirLock: 'none', openDatabase: false, scratchInTmp: true });
+    const system = await openSystem(ctx, await dirsForFile(args, ctx.env, resolve(file!)), { operation: 'verify', dataDir: 'none', dataDirLock: 'none', openDatabase: false, scratchInTmp: true });
     try {
       const result = await system.service.verifyBackup(resolve(file!), { signal: ctx.signal, onProgress: ctx.onProgress });
       return {
