@@ -162,6 +162,72 @@ describe('commands that read do not create (item 1)', () => {
   });
 });
 
+describe('a dir that is a file (item 5)', () => {
+  let w: Awaited<ReturnType<typeof world>>;
+  let backup: string;
+  let aFile: string;
+  beforeAll(async () => {
+    w = await world('newuser-file');
+    const exported = await cli(['export', '--data-dir', w.dataDir, '--backup-dir', w.backupDir, '--json'], w.env);
+    backup = String(exported.json().filePath);
+    aFile = join(w.root, 'notes.txt');
+    await fsp.writeFile(aFile, 'a file, not a folder');
+  });
+  afterAll(async () => w.cleanup());
+
+  const withDataDir = (file: string): string[][] => [
+    ['export', '--data-dir', file],
+    ['restore', backup, '--data-dir', file],
+    ['check', '--data-dir', file],
+    ['demo', '--data-dir', file],
+  ];
+  const withBackupDir = (file: string): string[][] => [
+    ['export', '--data-dir', w.dataDir, '--backup-dir', file],
+    ['restore', backup, '--data-dir', join(w.root, 'restored'), '--backup-dir', file],
+    ['verify', backup, '--backup-dir', file],
+    ['list', '--backup-dir', file],
+    ['stats', '--backup-dir', file],
+    ['audit', '--backup-dir', file],
+    ['delete', 'casevault-backup-20260101T000000000Z.zip', '--backup-dir', file],
+    ['check', '--data-dir', w.dataDir, '--backup-dir', file],
+    ['demo', '--data-dir', join(w.root, 'demo-data'), '--backup-dir', file],
+  ];
+
+  it('--data-dir or --backup-dir naming a file is NOT_A_FOLDER for every command, with no stack trace', async () => {
+    for (const [args, which] of [...withDataDir(aFile).map((a) => [a, 'data dir'] as const), ...withBackupDir(aFile).map((a) => [a, 'backup dir'] as const)]) {
+      const json = await cli([...args, '--json'], w.env);
+      const label = args.join(' ');
+      expect(json.code, label).toBe(1);
+      expect(json.json(), label).toMatchObject({ success: false, code: 'NOT_A_FOLDER' });
+      expect(String(json.json().error), label).toContain(`the ${which} ${aFile} is a file, not a folder`);
+      const human = await cli(args, w.env);
+      expect(human.stderr, label).toContain('is a file, not a folder');
+      expect(human.stderr, label).not.toMatch(/internal error|\n\s+at /);
+    }
+    expect(await fsp.readFile(aFile, 'utf8')).toBe('a file, not a folder');
+  });
+
+  it('a symlink to a folder is a folder', async () => {
+    const dataLink = join(w.root, 'data-link');
+    const backupLink = join(w.root, 'backups-link');
+    await fsp.symlink(w.dataDir, dataLink);
+    await fsp.symlink(w.backupDir, backupLink);
+    for (const args of [['export', '--data-dir', dataLink, '--backup-dir', backupLink], ['check', '--data-dir', dataLink, '--backup-dir', backupLink], ['list', '--backup-dir', backupLink]]) {
+      const run = await cli([...args, '--json'], w.env);
+      expect(run.code, `${args.join(' ')}: ${run.stdout}`).toBe(0);
+    }
+  });
+
+  it('a file above the dir is named too', async () => {
+    const below = join(aFile, 'data');
+    for (const args of [...withDataDir(below), ...withBackupDir(below)]) {
+      const run = await cli([...args, '--json'], w.env);
+      expect(run.json(), args.join(' ')).toMatchObject({ success: false, code: 'NOT_A_FOLDER' });
+      expect(String(run.json().error), args.join(' ')).toContain(`${aFile} is a file, not a folder`);
+    }
+  });
+});
+
 describe('the audit log of a backup dir (item 2)', () => {
   let w: Awaited<ReturnType<typeof world>>;
   beforeAll(async () => {

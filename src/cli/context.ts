@@ -1,9 +1,10 @@
 /** What every command gets, and how a command opens the real machine's adapters. */
 import { readFileSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { AUDIT_LOG_FILE } from '../domain/auditLog.ts';
 import { dateFromFileName } from '../domain/backupFiles.ts';
-import { requireDataDir, requireRestoreTarget } from '../domain/dataDir.ts';
+import { requireDataDir, requireFolderOrMissing, requireRestoreTarget } from '../domain/dataDir.ts';
 import type { ProgressListener } from '../domain/progress.ts';
 import { composeNodeBackupService, createNodeFileSystem, type NodeBackup, type NodeBackupOptions } from '../infra/node/index.ts';
 import { UsageError, stringFlag, type FlagSpec, type ParsedArgs } from './args.ts';
@@ -103,6 +104,7 @@ export async function openSystem(
   // A data dir to read whose parent is missing has nothing to recover either (the journal
   // lives beside it): refuse before the lock beside it would create that parent.
   if (options.dataDir === 'read' && !(await fs.exists(dirs.dataDir)) && !(await fs.exists(fs.dirname(dirs.dataDir)))) {
+    await requireFolderOrMissing(fs, dirs.dataDir, operation, 'data dir');
     await requireDataDir(fs, dirs.dataDir, operation);
   }
   const system = await composeNodeBackupService({
@@ -113,15 +115,18 @@ export async function openSystem(
     dataDirLock: options.dataDirLock,
     openDatabase: false, // below, once the data dir is known to be one: opening creates database.sqlite
     cleanBackupDirAtStart: false,
+    operation,
     ...(options.scratchInTmp ? { tempDir: tmpdir() } : {}),
   });
   try {
     if (system.recovered.dataDir !== 'none') {
       ctx.log(`an interrupted restore of ${dirs.dataDir} was ${system.recovered.dataDir === 'rolled-back' ? 'rolled back' : 'finished'}`);
     }
-    // After recovery, which may finish a swap that puts the data dir in place.
-    if (options.dataDir === 'read') await requireDataDir(fs, dirs.dataDir, operation);
-    if (options.dataDir === 'write') await requireRestoreTarget(fs, dirs.dataDir, operation);
+    // After recovery, which may finish a swap that puts the data dir in place. A data dir
+    // that is a symlink is judged by what it points to.
+    const dataDir = await realpath(dirs.dataDir).catch(() => dirs.dataDir);
+    if (options.dataDir === 'read') await requireDataDir(fs, dataDir, operation);
+    if (options.dataDir === 'write') await requireRestoreTarget(fs, dataDir, operation);
     if (options.openDatabase) await system.db.open();
   } catch (error) {
     await system.dispose();

@@ -41,11 +41,24 @@ export async function requireRestoreTarget(fs: FileSystem, path: string, operati
   throw dataDirError(shape, path, operation);
 }
 
-/** Rejects with NOT_A_FOLDER if `path` exists and is not a folder (a backup dir, a temp dir). */
+/**
+ * Rejects with NOT_A_FOLDER if `path` exists and is not a folder (a data dir, a backup dir, a
+ * temp dir), or if the nearest of its parents that exists is not one (the folder could never
+ * be made there).
+ */
 export async function requireFolderOrMissing(fs: FileSystem, path: string, operation: string, what: string): Promise<void> {
-  if (!(await fs.exists(path))) return;
-  if ((await fs.stat(path)).kind !== 'directory') {
-    throw new BackupError('NOT_A_FOLDER', `${operation}: the ${what} ${path} is a file, not a folder; give the path of a folder`);
+  if (await fs.exists(path)) {
+    if ((await fs.stat(path)).kind !== 'directory') {
+      throw new BackupError('NOT_A_FOLDER', `${operation}: the ${what} ${path} is a file, not a folder; give the path of a folder`);
+    }
+    return;
+  }
+  for (let parent = fs.dirname(path); parent !== fs.dirname(parent); parent = fs.dirname(parent)) {
+    if (!(await fs.exists(parent))) continue;
+    if ((await fs.stat(parent)).kind !== 'directory') {
+      throw new BackupError('NOT_A_FOLDER', `${operation}: the ${what} ${path} cannot be made: ${parent} is a file, not a folder; give the path of a folder`);
+    }
+    return;
   }
 }
 

@@ -1,17 +1,17 @@
 import { BackupError } from '../../domain/errors.ts';
 import { positionals, stringFlag } from '../args.ts';
-import { DATA_DIR_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
 import { createDemoData } from '../../infra/node/demoData.ts';
 import { formatBytes } from '../output.ts';
 
 export const command: Command = {
   name: 'demo',
-  usage: 'casevault demo [--data-dir D]',
+  usage: 'casevault demo [--data-dir D] [--backup-dir B] [--json]',
   summary: 'create a realistic sample data dir to try everything on',
   description:
     'Fills an empty (or new) data dir with 4 users, 36 cases with tasks, hearings and orders,\n' +
     '30 documents (notes and scanned PDFs, up to ~1.2 MB) and settings.json. Refuses a data dir that holds data.',
-  flags: [DATA_DIR_FLAG, { name: 'json', kind: 'boolean', help: 'print exactly one JSON object on stdout' }],
+  flags: [DATA_DIR_FLAG, { ...BACKUP_DIR_FLAG, help: 'the backup dir the printed next steps use' }, { name: 'json', kind: 'boolean', help: 'print exactly one JSON object on stdout' }],
   async run(args, ctx) {
     positionals(args, []);
     const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'demo', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: true });

@@ -11,6 +11,7 @@
  * interrupted export are removed by the next export (or at the app's start), under the
  * export lock.
  */
+import { realpath } from 'node:fs/promises';
 import { DEFAULT_LIMITS, type Limits } from '../../domain/limits.ts';
 import { createBackupService, type BackupService } from '../../domain/service.ts';
 import type { BackupConfig, BackupDeps, RunOptions } from '../../domain/deps.ts';
@@ -24,6 +25,7 @@ import { createLazyZipArchive } from './lazyZipArchive.ts';
 import type { FileSystem } from '../../ports/fileSystem.ts';
 import { BackupError } from '../../domain/errors.ts';
 import { recoverDataDir } from '../../domain/swap.ts';
+import { requireFolderOrMissing } from '../../domain/dataDir.ts';
 import { cleanBackupDir } from '../../domain/listBackups.ts';
 import { createMemoryGovernor } from './memoryGovernor.ts';
 import { acquireLock, tryLock, type ProcessLock } from './processLock.ts';
@@ -59,6 +61,8 @@ export interface NodeBackupOptions {
    * removes them anyway, and `casevault check` reports them.
    */
   readonly cleanBackupDirAtStart?: boolean;
+  /** What is being done, for the messages of start-up failures ("export: the backup dir … is a file"); default 'start'. */
+  readonly operation?: string;
 }
 
 export interface NodeBackup {
@@ -106,6 +110,13 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
   // starting size (their memory grew with the number of entries).
   const memory = createMemoryGovernor();
   const lockMode = options.dataDirLock ?? 'exclusive';
+  // Before any lock: a lock file beside a path under a file fails with an errno, not a message.
+  const operation = options.operation ?? 'start';
+  // Symlinks followed for the check only: the lock and the swap stay beside the path as given.
+  const followed = (path: string) => realpath(path).catch(() => path);
+  if (lockMode !== 'none') await requireFolderOrMissing(fs, await followed(config.dataDir), operation, 'data dir');
+  await requireFolderOrMissing(fs, await followed(config.backupDir), operation, 'backup dir');
+  if (options.tempDir !== undefined) await requireFolderOrMissing(fs, await followed(config.tempDir), operation, 'temp dir');
   let dataLock: ProcessLock | null = null;
   if (lockMode === 'exclusive') dataLock = await acquireLock(`${config.dataDir}.lock`, `the data dir ${config.dataDir}`);
   else if (lockMode === 'if-free') dataLock = await tryLock(`${config.dataDir}.lock`, `the data dir ${config.dataDir}`);
