@@ -280,3 +280,58 @@ describe('the audit log of a backup dir (item 2)', () => {
     expect(await fsp.readdir(join(w.root, 'downloads'))).toEqual(['from-the-office.zip']);
   });
 });
+
+describe('what an interrupted export leaves (item 3)', () => {
+  let w: Awaited<ReturnType<typeof world>>;
+  beforeAll(async () => {
+    w = await world('newuser-leftovers');
+  });
+  afterAll(async () => w.cleanup());
+
+  /** A pid no process has any more: a child that has exited. */
+  async function deadPid(): Promise<number> {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => child.once('close', resolve));
+    return child.pid!;
+  }
+
+  it('list and stats do not count them, check names them, the next export removes them', async () => {
+    const first = await cli(['export', '--data-dir', w.dataDir, '--backup-dir', w.backupDir, '--json'], w.env);
+    expect(first.code, first.stdout).toBe(0);
+    const fileName = String(first.json().fileName);
+    // A second Ctrl-C exits at once: exportNow's clean-up never runs, the locks are not released
+    // (names as exportBackup.ts and compose.ts write them).
+    const id = 'casevault-backup-20991231T235959999Z';
+    const pid = await deadPid();
+    const leftovers = [`${id}.zip.partial`, `.${id}.snapshot.sqlite`, `.${id}.snapshot.sqlite-journal`, '.export.lock'];
+    await fsp.writeFile(join(w.backupDir, `${id}.zip.partial`), Buffer.alloc(4096, 1));
+    await fsp.writeFile(join(w.backupDir, `.${id}.snapshot.sqlite`), Buffer.alloc(8192, 2));
+    await fsp.writeFile(join(w.backupDir, `.${id}.snapshot.sqlite-journal`), Buffer.alloc(512, 3));
+    await fsp.writeFile(join(w.backupDir, '.export.lock'), JSON.stringify({ pid, purpose: 'casevault export', since: new Date().toISOString() }));
+    await fsp.writeFile(`${w.dataDir}.lock`, JSON.stringify({ pid, purpose: 'casevault export', since: new Date().toISOString() }));
+
+    const list = await cli(['list', '--backup-dir', w.backupDir, '--json'], w.env);
+    expect((list.json().backups as { fileName: string }[]).map((b) => b.fileName)).toEqual([fileName]);
+    const stats = await cli(['stats', '--backup-dir', w.backupDir, '--json'], w.env);
+    expect(stats.json()).toMatchObject({ statistics: { totalBackups: 1, totalSize: (list.json().backups as { size: number }[])[0]!.size } });
+    const human = await cli(['list', '--backup-dir', w.backupDir], w.env);
+    expect(human.stdout).not.toContain(id);
+
+    const check = await cli(['check', '--data-dir', w.dataDir, '--backup-dir', w.backupDir], w.env);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    for (const name of leftovers) expect(check.stdout).toMatch(new RegExp(`leftover: +${join(w.backupDir, name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\(removed by the next export\\)`));
+    expect(check.stdout).toContain(`leftover: ${w.dataDir}.lock`);
+    const json = await cli(['check', '--data-dir', w.dataDir, '--backup-dir', w.backupDir, '--json'], w.env);
+    expect(json.json()).toMatchObject({ success: true });
+    expect((json.json().leftovers as string[]).sort()).toEqual(leftovers.map((n) => join(w.backupDir, n)).sort());
+    for (const name of leftovers) expect(await exists(join(w.backupDir, name)), name).toBe(true); // reported, not removed
+
+    const next = await cli(['export', '--data-dir', w.dataDir, '--backup-dir', w.backupDir, '--json'], w.env);
+    expect(next.code, next.stdout).toBe(0);
+    for (const name of leftovers) expect(await exists(join(w.backupDir, name)), name).toBe(false);
+    expect(await exists(`${w.dataDir}.lock`)).toBe(false);
+    const after = await cli(['check', '--data-dir', w.dataDir, '--backup-dir', w.backupDir, '--json'], w.env);
+    expect(after.json()).toMatchObject({ success: true, leftovers: [] });
+  });
+});

@@ -79,23 +79,26 @@ export function statisticsOf(backups: readonly BackupListing[]): BackupStatistic
 }
 
 /**
- * Removes what an interrupted export left: `.partial` files, snapshots (with SQLite's side files), and sidecars whose
- * backup is gone. Run at start-up, under the lock, never while an export runs.
+ * What an interrupted export left (names in the backup dir): `.partial` files, snapshots
+ * (with SQLite's side files), and sidecars whose backup is gone. Never listed as backups;
+ * `casevault check` reports them, the next export removes them.
  */
-export async function cleanBackupDir(deps: BackupDeps, config: BackupConfig): Promise<string[]> {
+export async function findExportLeftovers(deps: BackupDeps, config: BackupConfig): Promise<string[]> {
   const { fs } = deps;
   if (!(await fs.exists(config.backupDir))) return [];
   const names = await fs.readdir(config.backupDir);
   const present = new Set(names);
-  const removed: string[] = [];
-  for (const name of names) {
+  return names.filter((name) => {
     const orphanSidecar = name.endsWith(SIDECAR_SUFFIX) && !present.has(name.slice(0, -SIDECAR_SUFFIX.length));
     // The snapshot, and the side files SQLite writes beside it while VACUUM INTO runs.
     const snapshot = /^\..+\.snapshot\.sqlite(-journal|-wal|-shm)?$/.test(name);
-    if (name.endsWith(PARTIAL_SUFFIX) || snapshot || orphanSidecar) {
-      await fs.remove(fs.join(config.backupDir, name));
-      removed.push(name);
-    }
-  }
+    return name.endsWith(PARTIAL_SUFFIX) || snapshot || orphanSidecar;
+  });
+}
+
+/** Removes what an interrupted export left (findExportLeftovers). Run under the export lock, never while an export runs. */
+export async function cleanBackupDir(deps: BackupDeps, config: BackupConfig): Promise<string[]> {
+  const removed = await findExportLeftovers(deps, config);
+  for (const name of removed) await deps.fs.remove(deps.fs.join(config.backupDir, name));
   return removed;
 }

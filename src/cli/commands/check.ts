@@ -1,3 +1,6 @@
+import { findExportLeftovers } from '../../domain/listBackups.ts';
+import { EXPORT_LOCK_FILE } from '../../infra/node/compose.ts';
+import { inspectLock } from '../../infra/node/processLock.ts';
 import { positionals } from '../args.ts';
 import { checkDataDir } from '../checkDataDir.ts';
 import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
@@ -11,16 +14,27 @@ export const command: Command = {
     'Recovers first (an interrupted restore is finished or rolled back), then runs\n' +
     "PRAGMA integrity_check, re-hashes every document, and reports documents the database\n" +
     'names but the store lacks (missing) and files no document row names (orphans).\n' +
-    'Exits 1 if the database is damaged or a document is damaged or missing; orphans are only reported.',
+    'Also names what an interrupted export left in the backup dir (the next export removes it).\n' +
+    'Exits 1 if the database is damaged or a document is damaged or missing; orphans and leftovers are only reported.',
   flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx) {
     positionals(args, []);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'check', dataDir: 'read', dataDirLock: 'exclusive', openDatabase: false });
+    const dirs = dirsOf(args, ctx.env);
+    // A lock whose process has ended (a second Ctrl-C, a kill): this check takes it over.
+    const dataLock = await inspectLock(`${dirs.dataDir}.lock`);
+    const system = await openSystem(ctx, dirs, { operation: 'check', dataDir: 'read', dataDirLock: 'exclusive', openDatabase: false });
     try {
       const report = await checkDataDir(system.deps.fs, system.deps.hashing, system.db, system.config.dataDir, {
         signal: ctx.signal,
         onFile: (done, total) => ctx.onProgress({ phase: 'verify', done, total, unit: 'files' }),
       });
+      const { fs } = system.deps;
+      const exportLockPath = fs.join(system.config.backupDir, EXPORT_LOCK_FILE);
+      const exportLock = await inspectLock(exportLockPath);
+      const leftovers = [
+        ...(await findExportLeftovers(system.deps, system.config)).map((name) => fs.join(system.config.backupDir, name)),
+        ...(exportLock && !exportLock.alive ? [exportLockPath] : []),
+      ];
       const recovery = system.recovered.dataDir;
       const lines = [
         `data dir ${system.config.dataDir}`,
@@ -31,8 +45,11 @@ export const command: Command = {
         ...report.missing.map((s) => `  missing: ${s}`),
         ...report.orphans.map((p) => `  orphan:  ${p}`),
         ...report.stray.map((s) => `  stray:   ${s}`),
+        ...(dataLock && !dataLock.alive ? [`  leftover: ${system.config.dataDir}.lock  (of process ${dataLock.pid}, which has ended; removed now)`] : []),
+        ...(leftovers.length > 0 ? [`backup dir ${system.config.backupDir}: what an interrupted export left`] : []),
+        ...leftovers.map((p) => `  leftover: ${p}  (removed by the next export)`),
       ];
-      const data = { recovery, removedFromBackupDir: system.recovered.removedFromBackupDir, ...report };
+      const data = { recovery, leftovers, ...report };
       if (report.healthy) return { message: 'The data dir is healthy', data, lines };
       const code = report.integrity !== 'ok' ? 'DATABASE_CORRUPT' : 'DOCUMENT_MISMATCH';
       const error = report.integrity !== 'ok'

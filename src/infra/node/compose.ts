@@ -30,6 +30,9 @@ import { cleanBackupDir } from '../../domain/listBackups.ts';
 import { createMemoryGovernor } from './memoryGovernor.ts';
 import { acquireLock, tryLock, type ProcessLock } from './processLock.ts';
 
+/** The lock of an export, in the backup dir (one export per backup dir at a time). */
+export const EXPORT_LOCK_FILE = '.export.lock';
+
 export interface NodeBackupOptions {
   readonly dataDir: string;
   readonly backupDir: string;
@@ -120,7 +123,7 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
   let dataLock: ProcessLock | null = null;
   if (lockMode === 'exclusive') dataLock = await acquireLock(`${config.dataDir}.lock`, `the data dir ${config.dataDir}`);
   else if (lockMode === 'if-free') dataLock = await tryLock(`${config.dataDir}.lock`, `the data dir ${config.dataDir}`);
-  const backupLockPath = fs.join(config.backupDir, '.export.lock');
+  const backupLockPath = fs.join(config.backupDir, EXPORT_LOCK_FILE);
   try {
     // Recovery is the lock holder's: recovering under a running app would undo its restore.
     const cleanIfPresent = async () =>

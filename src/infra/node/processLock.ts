@@ -62,6 +62,12 @@ export async function tryLock(path: string, purpose: string): Promise<ProcessLoc
   }
 }
 
+/** Who holds the lock at `path`, and whether that process still runs; null if there is no readable lock. */
+export async function inspectLock(path: string): Promise<{ pid: number; purpose: string; alive: boolean } | null> {
+  const holder = await readHolder(path);
+  return holder && { ...holder, alive: isAlive(holder.pid) };
+}
+
 async function readHolder(path: string): Promise<{ pid: number; purpose: string } | null> {
   try {
     const value = JSON.parse(await fsp.readFile(path, 'utf8')) as { pid?: unknown; purpose?: unknown };
