@@ -177,7 +177,15 @@ export function createPromiseFileSystem(options: PromiseFileSystemOptions): File
     openRead: (target) =>
       wrap('open', target, async (): Promise<ReadHandle> => {
         const handle = await open(target, 'r');
-        const size = Number((await handle.stat()).size);
+        let size: number;
+        try {
+          size = Number((await handle.stat()).size);
+        } catch (error) {
+          // Nobody else holds the handle yet: left open, it would be closed by the garbage
+          // collector (DEP0137) and hold a descriptor until then.
+          await handle.close().catch(() => {});
+          throw error;
+        }
         return {
           size,
           read: (position, length, into) =>
