@@ -4,7 +4,8 @@
  * counts as one operation: each method call, and each read, write and close through a handle.
  * - 'fail': the k-th operation rejects (IO_ERROR or the code asked for); later ones work.
  * - 'crash': the k-th and every later operation reject, as if the process had died there:
- *   nothing more reaches the disk, and `abort` cleans nothing up.
+ *   nothing more reaches the disk, and `abort` cleans nothing up (it only releases the
+ *   descriptor, as the OS does for a dead process).
  * With no fault it only counts, which gives the number of operations to try.
  */
 import { BackupError, type ErrorCode } from '../../src/domain/errors.ts';
@@ -49,16 +50,32 @@ export function faultyFileSystem(inner: FileSystem, fault: Fault | null): Faulty
     size: handle.size,
     read: (position, length, into) => op(`read ${path}@${position}`, () => handle.read(position, length, into)),
     // Closing a read-only descriptor is not a fault point: it writes nothing, and a dead
-    // process's descriptors are closed by the OS. (Also: src/infra/zip/zipReader.ts hands
-    // a close error to yauzl, which emits it with no listener: an uncaught error. Reported.)
+    // process's descriptors are closed by the OS (so it is passed through also after a crash).
     close: () => handle.close(),
   });
-  const wrapWrite = (path: string, handle: WriteHandle): WriteHandle => ({
-    write: (chunk) => op(`write ${path}`, () => handle.write(chunk)),
-    close: () => op(`fsync+close ${path}`, () => handle.close()),
-    // A dead process cleans nothing up; a living one removes its half-written file.
-    abort: () => (crashed ? Promise.resolve() : handle.abort()),
-  });
+  const wrapWrite = (path: string, handle: WriteHandle): WriteHandle => {
+    // A dead process cleans nothing up, but the OS closes its descriptors: once "dead", a
+    // close or an abort still closes the real handle (uncounted; its fsync changes nothing
+    // that a next start reads) and removes nothing. The test's process lives on, so a
+    // handle kept open here would be a real leak: "Closing file descriptor N on garbage
+    // collection" and DEP0137, one per crash trial that had a file open for writing.
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      await handle.close().catch(() => {});
+    };
+    return {
+      write: (chunk) => op(`write ${path}`, () => handle.write(chunk)),
+      close: () =>
+        op(`fsync+close ${path}`, () => handle.close()).catch(async (error: unknown) => {
+          if (crashed) await release();
+          throw error;
+        }),
+      // A living process removes its half-written file.
+      abort: () => (crashed ? release() : handle.abort()),
+    };
+  };
 
   const fs: FaultyFileSystem = {
     get ops() {
