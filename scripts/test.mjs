@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The one test command (npm test): typecheck, the vitest suites, the Playwright suite.
-// It prints each runner's own output, then one closing line counted from the runners' JSON:
-// "N passed, N failed" (and ", N skipped" when any were). Exits non-zero if anything failed.
+// It prints each runner's own output, then one closing line counted from the runners' JSON,
+// always in this form (skipped counts skipped and todo tests; 0 when none were):
+//   N passed, N failed, N skipped
+// When a step failed but no test did (the typecheck, a runner that crashed), failed is the
+// number of failed steps. Exits non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
@@ -44,5 +47,5 @@ if (only !== 'unit') {
 }
 
 if (failedSteps > 0 && failed === 0) failed = failedSteps; // a step that failed without counting a test
-console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || failedSteps > 0 ? 1 : 0);
