@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
-import { tempRoot } from '../support/nodeHarness.ts';
+import { compose, tempRoot } from '../support/nodeHarness.ts';
 
 function sink() {
   let text = '';
@@ -333,5 +333,69 @@ describe('what an interrupted export leaves (item 3)', () => {
     expect(await exists(`${w.dataDir}.lock`)).toBe(false);
     const after = await cli(['check', '--data-dir', w.dataDir, '--backup-dir', w.backupDir, '--json'], w.env);
     expect(after.json()).toMatchObject({ success: true, leftovers: [] });
+  });
+});
+
+describe('while the app holds the data dir (item 6)', () => {
+  let w: Awaited<ReturnType<typeof world>>;
+  beforeAll(async () => {
+    w = await world('newuser-busy');
+  });
+  afterAll(async () => w.cleanup());
+
+  const count = (text: string, part: string) => text.split(part).length - 1;
+
+  it('restore and check say to close the app, naming its process and the path once; a second export says one runs', async () => {
+    const first = await cli(['export', '--data-dir', w.dataDir, '--backup-dir', w.backupDir, '--json'], w.env);
+    const file = String(first.json().filePath);
+    // The app, composed as src/electron composes it, with an export held open at its first document.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const started = new Promise<void>((resolve) => (entered = resolve));
+    const app = await compose(w.dataDir, w.backupDir, {
+      wrapFs: (fs) => ({
+        ...fs,
+        readStream: (path: string, chunkSize?: number) =>
+          (async function* () {
+            entered();
+            await gate;
+            yield* fs.readStream(path, chunkSize);
+          })(),
+      }),
+    });
+    try {
+      const running = app.service.exportNow();
+      await started;
+      for (const command of [['restore', file, '--data-dir', w.dataDir], ['check', '--data-dir', w.dataDir]]) {
+        const run = await cli([...command, '--json'], w.env);
+        expect(run.code, command[0]).toBe(1);
+        const error = String(run.json().error);
+        expect(run.json(), command[0]).toMatchObject({ success: false, code: 'BUSY' });
+        expect(error, command[0]).toContain(`close the casevault app (process ${process.pid}) and try again`);
+        expect(count(error, w.dataDir), error).toBe(1);
+      }
+      const second = await cli(['export', '--data-dir', w.dataDir, '--backup-dir', w.backupDir, '--json'], w.env);
+      expect(second.json()).toMatchObject({ success: false, code: 'BUSY' });
+      const error = String(second.json().error);
+      expect(error).toContain(`another export into ${w.backupDir} is running (process ${process.pid})`);
+      expect(count(error, w.backupDir), error).toBe(1);
+      release();
+      await running;
+    } finally {
+      release();
+      await app.dispose();
+    }
+  });
+
+  it('a data dir held by another casevault command is waited for, not closed', async () => {
+    const other = await compose(w.dataDir, w.backupDir, { holder: 'casevault check', openDatabase: false });
+    try {
+      const run = await cli(['check', '--data-dir', w.dataDir, '--json'], w.env);
+      expect(run.json()).toMatchObject({ success: false, code: 'BUSY' });
+      expect(String(run.json().error)).toBe(`check: \`casevault check\` (process ${process.pid}) is using the data dir ${w.dataDir}; try again when it has finished`);
+    } finally {
+      await other.dispose();
+    }
   });
 });

@@ -116,6 +116,7 @@ export async function openSystem(
     openDatabase: false, // below, once the data dir is known to be one: opening creates database.sqlite
     cleanBackupDirAtStart: false,
     operation,
+    holder: `casevault ${operation}`,
     ...(options.scratchInTmp ? { tempDir: tmpdir() } : {}),
   });
   try {

@@ -28,7 +28,7 @@ import { recoverDataDir } from '../../domain/swap.ts';
 import { requireFolderOrMissing } from '../../domain/dataDir.ts';
 import { cleanBackupDir } from '../../domain/listBackups.ts';
 import { createMemoryGovernor } from './memoryGovernor.ts';
-import { acquireLock, tryLock, type ProcessLock } from './processLock.ts';
+import { acquireLock, tryLock, type LockHolder, type ProcessLock } from './processLock.ts';
 
 /** The lock of an export, in the backup dir (one export per backup dir at a time). */
 export const EXPORT_LOCK_FILE = '.export.lock';
@@ -66,6 +66,34 @@ export interface NodeBackupOptions {
   readonly cleanBackupDirAtStart?: boolean;
   /** What is being done, for the messages of start-up failures ("export: the backup dir … is a file"); default 'start'. */
   readonly operation?: string;
+  /**
+   * Who holds the locks, as another process's BUSY message names it: the default is the
+   * app; the CLI passes `casevault <command>`.
+   */
+  readonly holder?: string;
+}
+
+const APP_HOLDER = 'the casevault app';
+
+/**
+ * What a command is told while another process holds the data dir: the app (or a lock of an
+ * older version, which named no command) is to be closed; a CLI command to be waited for.
+ */
+function dataDirBusy(operation: string, dataDir: string) {
+  return (holder: LockHolder): string => {
+    if (holder === null) return `${operation}: another process is opening the data dir ${dataDir}; try again in a moment`;
+    if (holder.purpose.startsWith('casevault ')) {
+      return `${operation}: \`${holder.purpose}\` (process ${holder.pid}) is using the data dir ${dataDir}; try again when it has finished`;
+    }
+    return `${operation}: the data dir ${dataDir} is open in the casevault app; close the casevault app (process ${holder.pid}) and try again`;
+  };
+}
+
+function exportBusy(backupDir: string) {
+  return (holder: LockHolder): string =>
+    holder === null
+      ? `export: another export into ${backupDir} is starting; try again in a moment`
+      : `export: another export into ${backupDir} is running (process ${holder.pid}); try again when it has finished`;
 }
 
 export interface NodeBackup {
@@ -120,9 +148,10 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
   if (lockMode !== 'none') await requireFolderOrMissing(fs, await followed(config.dataDir), operation, 'data dir');
   await requireFolderOrMissing(fs, await followed(config.backupDir), operation, 'backup dir');
   if (options.tempDir !== undefined) await requireFolderOrMissing(fs, await followed(config.tempDir), operation, 'temp dir');
+  const holder = options.holder ?? APP_HOLDER;
   let dataLock: ProcessLock | null = null;
-  if (lockMode === 'exclusive') dataLock = await acquireLock(`${config.dataDir}.lock`, `the data dir ${config.dataDir}`);
-  else if (lockMode === 'if-free') dataLock = await tryLock(`${config.dataDir}.lock`, `the data dir ${config.dataDir}`);
+  if (lockMode === 'exclusive') dataLock = await acquireLock(`${config.dataDir}.lock`, holder, dataDirBusy(operation, config.dataDir));
+  else if (lockMode === 'if-free') dataLock = await tryLock(`${config.dataDir}.lock`, holder);
   const backupLockPath = fs.join(config.backupDir, EXPORT_LOCK_FILE);
   try {
     // Recovery is the lock holder's: recovering under a running app would undo its restore.
@@ -139,7 +168,7 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
         // One export per backup dir at a time, across processes, so a start-up clean never
         // removes a running export's .partial.
         exportNow: async (input?: unknown, run?: RunOptions) => {
-          const lock = await acquireLock(backupLockPath, `export into ${config.backupDir}`);
+          const lock = await acquireLock(backupLockPath, holder, exportBusy(config.backupDir));
           try {
             // Under the lock no other export runs: what an interrupted one left can go.
             await cleanBackupDir(deps, config);
@@ -149,7 +178,7 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
           }
         },
         restoreFromZip: async (path: string, run?: RunOptions) => {
-          if (!dataLock) throw new BackupError('BUSY', `restore: another process (the app?) is using ${config.dataDir}; close it and try again`);
+          if (!dataLock) throw new BackupError('BUSY', `restore: the data dir ${config.dataDir} is in use by another process (the casevault app?); close it and try again`);
           return memory.holdingYoungGeneration(() => base.restoreFromZip(path, run));
         },
         verifyBackup: (path: string, run?: RunOptions) => memory.holdingYoungGeneration(() => base.verifyBackup(path, run)),

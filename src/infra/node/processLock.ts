@@ -14,8 +14,14 @@ export interface ProcessLock {
   release(): Promise<void>;
 }
 
-/** Takes the lock, or rejects with BUSY naming the process that holds it. */
-export async function acquireLock(path: string, purpose: string): Promise<ProcessLock> {
+/** Who holds a lock, as its file says (null: unreadable, its owner may be writing it). */
+export type LockHolder = { readonly pid: number; readonly purpose: string } | null;
+
+/**
+ * Takes the lock, or rejects with BUSY naming the process that holds it: in `busy`'s words
+ * when given (a message that can say what to do about that holder), else in general ones.
+ */
+export async function acquireLock(path: string, purpose: string, busy?: (holder: LockHolder) => string): Promise<ProcessLock> {
   for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
       await fsp.mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -40,11 +46,11 @@ export async function acquireLock(path: string, purpose: string): Promise<Proces
     }
     const holder = await readHolder(path);
     if (holder && isAlive(holder.pid)) {
-      throw new BackupError('BUSY', `${purpose}: process ${holder.pid} is using it (${holder.purpose}); try again when it has finished`);
+      throw new BackupError('BUSY', busy ? busy(holder) : `${purpose}: process ${holder.pid} is using it (${holder.purpose}); try again when it has finished`);
     }
     if (!holder && (await ageMs(path)) < 5_000) {
       // Unreadable and new: its owner may be between creating and writing it.
-      throw new BackupError('BUSY', `${purpose}: another process is taking it; try again in a moment`);
+      throw new BackupError('BUSY', busy ? busy(null) : `${purpose}: another process is taking it; try again in a moment`);
     }
     // Stale (its owner is gone) or unreadable for a while (its owner died while writing it): take it over.
     await fsp.rm(path, { force: true });
