@@ -16,6 +16,7 @@ import { BackupError, toBackupError } from '../../domain/errors.ts';
 import { openBackup } from '../../domain/readBackup.ts';
 import type { BackupService } from '../../domain/service.ts';
 import { isBackupFileName } from '../../domain/backupFiles.ts';
+import { SETTINGS_FILE } from '../../domain/layout.ts';
 import {
   requestSchemas,
   type AppEvent,
@@ -239,6 +240,7 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
     }),
 
     'backup:listBackups': handler('backup:listBackups', 'list', { ok: 'Backups listed successfully', fail: 'Failed to list backups' }, async () => ({
+      backupDir: config.backupDir,
       backups: (await service.listBackups()).map((b) => ({
         fileName: b.fileName,
         filePath: b.filePath,
@@ -258,6 +260,8 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
 
     'backup:getCurrentCounts': handler('backup:getCurrentCounts', 'counts', { ok: 'Counts loaded', fail: 'Failed to count the current data' }, async () => ({
       counts: await currentCounts(),
+      dataDir: config.dataDir,
+      hasSettings: await deps.fs.exists(deps.fs.join(config.dataDir, SETTINGS_FILE)),
     })),
 
     'backup:chooseFile': handler('backup:chooseFile', 'choose file', { ok: 'File chosen', fail: 'Failed to open the file dialog' }, async () => {

@@ -95,6 +95,7 @@ interface ResponseData {
     restoredAt: string;
     metadata: BackupMetadata;
     errors: readonly string[];
+    /** Where the data that was replaced is kept (`<data dir>.safety-<id>`); null if there was none. */
     safetyCopy: string | null;
   };
   'backup:verifyBackup': {
@@ -107,10 +108,12 @@ interface ResponseData {
     metadata: BackupMetadata;
   };
   'backup:inspectBackup': { fileName: string; size: number; metadata: BackupMetadata };
-  'backup:listBackups': { backups: BackupListItem[] };
+  /** `backupDir`: the folder listed, for the page to say where backups are. */
+  'backup:listBackups': { backups: BackupListItem[]; backupDir: string };
   'backup:deleteBackup': { fileName: string };
   'backup:getStatistics': { statistics: BackupStatistics };
-  'backup:getCurrentCounts': { counts: CurrentCounts };
+  /** `dataDir`: the folder counted, for the page to say which data it shows; `hasSettings`: settings.json is there. */
+  'backup:getCurrentCounts': { counts: CurrentCounts; dataDir: string; hasSettings: boolean };
   'backup:chooseFile': { cancelled: true } | { cancelled: false; filePath: string; fileName: string };
   'backup:cancel': { cancelled: boolean };
 }

@@ -8,6 +8,12 @@ export function BackupList({ state, store }: { state: BackupState; store: Backup
   return (
     <section class="card" aria-labelledby="backups-heading">
       <h2 id="backups-heading">Backups</h2>
+      {state.backupDir !== null && (
+        <p class="location">
+          <span class="muted">In </span>
+          <code data-testid="backup-dir">{state.backupDir}</code>
+        </p>
+      )}
       {operation?.kind === 'verify' && <OperationProgress operation={operation} onCancel={() => void store.cancel()} />}
       {backups === null ? (
         <p class="muted">Loading…</p>

@@ -24,7 +24,7 @@ export function BackupSettings({ store, toasts }: { store: BackupStore; toasts: 
           <p class="muted">Your cases, tasks, hearings, orders and documents in one verified ZIP file.</p>
         </header>
         <div class="grid">
-          <CurrentData counts={state.current} />
+          <CurrentData current={state.current} />
           <StatisticsPanel statistics={state.statistics} />
           <ExportPanel state={state} store={store} />
           <RestorePanel state={state} store={store} />

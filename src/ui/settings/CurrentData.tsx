@@ -1,4 +1,5 @@
 import type { CurrentCounts } from '../../electron/shared/channels.ts';
+import type { CurrentData as Current } from './backupStore.ts';
 import { formatBytes } from '../format.ts';
 
 export const COUNT_ROWS: { key: keyof CurrentCounts & string; label: string }[] = [
@@ -10,10 +11,18 @@ export const COUNT_ROWS: { key: keyof CurrentCounts & string; label: string }[] 
   { key: 'users', label: 'Users' },
 ];
 
-export function CurrentData({ counts }: { counts: CurrentCounts | null }) {
+/** The data dir the page shows: where it is, and what it holds. */
+export function CurrentData({ current }: { current: Current | null }) {
+  const counts = current?.counts ?? null;
   return (
     <section class="card" aria-labelledby="current-heading">
       <h2 id="current-heading">Your data now</h2>
+      {current !== null && (
+        <p class="location">
+          <span class="muted">In </span>
+          <code data-testid="data-dir">{current.dataDir}</code>
+        </p>
+      )}
       {counts === null ? (
         <p class="muted">Loading…</p>
       ) : (

@@ -34,19 +34,28 @@ export function RestoreSummary({ confirmation }: { confirmation: RestoreConfirma
               <tr key={row.key}>
                 <th scope="row">{row.label}</th>
                 <td data-testid={`backup-${row.key}`}>{value === null ? 'not in backup (kept as now)' : value}</td>
-                <td data-testid={`now-${row.key}`}>{current ? current[row.key] : '–'}</td>
+                <td data-testid={`now-${row.key}`}>{current ? current.counts[row.key] : '–'}</td>
               </tr>
             );
           })}
           <tr>
             <th scope="row">Settings</th>
-            <td>{backup.options.includeMetadata ? 'included' : 'not in backup (kept as now)'}</td>
-            <td />
+            <td data-testid="backup-settings">{backup.options.includeMetadata ? 'included' : 'not in backup (kept as now)'}</td>
+            <td data-testid="now-settings">{current ? (current.hasSettings ? 'present' : 'none') : '–'}</td>
           </tr>
         </tbody>
       </table>
-      <p>
-        The current data will be replaced. <strong>A safety copy of it is kept</strong> beside the data folder, so this can be undone by hand.
+      <p data-testid="safety-note">
+        The current data will be replaced. <strong>A safety copy of it is kept</strong>
+        {current ? (
+          <>
+            {' '}
+            beside it, as <code>{current.dataDir}.safety-…</code>
+          </>
+        ) : (
+          ' beside the data folder'
+        )}
+        , until the next restore replaces it, so this can be undone by hand.
       </p>
     </>
   );

@@ -1,8 +1,10 @@
 /**
  * The state of the Backup settings page and everything it does, outside the components:
  * it talks to the main process only through `window.app` (an AppBridge), and tells the
- * person what happened through the toast store. Failures show ERROR_TITLES[code] and the
- * detail; a cancelled operation is not a failure and shows a neutral info toast.
+ * person what happened through the toast store. Failures show ERROR_TITLES[code], what is
+ * wrong and what to do in plain words (failureText.ts), naming the backup as the person
+ * knows it, and the backend's detail behind "Details"; they stay until dismissed. A
+ * cancelled operation is not a failure and shows a neutral info toast.
  */
 import { ERROR_TITLES } from '../../domain/errors.ts';
 import type { Progress } from '../../domain/progress.ts';
@@ -17,6 +19,7 @@ import type {
 import { createStore, type ReadableStore } from '../store.ts';
 import type { ToastStore } from '../toasts/toastStore.ts';
 import { formatBytes } from '../format.ts';
+import { failureText, type FailedAction } from './failureText.ts';
 
 export interface ExportOptionsState {
   readonly includeDatabase: boolean;
@@ -39,6 +42,13 @@ export interface RunningOperation {
 /** A backup named by the page: from the list, or a file the person chose. */
 export type BackupSource = { readonly fileName: string } | { readonly filePath: string };
 
+/** The data dir the page shows, as it is now. */
+export interface CurrentData {
+  readonly counts: CurrentCounts;
+  readonly dataDir: string;
+  readonly hasSettings: boolean;
+}
+
 export type Confirmation =
   | { readonly kind: 'delete'; readonly fileName: string }
   | {
@@ -47,14 +57,16 @@ export type Confirmation =
       readonly fileName: string;
       readonly size: number;
       readonly backup: Success<'backup:inspectBackup'>['metadata'];
-      readonly current: CurrentCounts | null;
+      readonly current: CurrentData | null;
     };
 
 export interface BackupState {
   readonly options: ExportOptionsState;
   readonly backups: readonly BackupListItem[] | null;
   readonly statistics: BackupStatistics | null;
-  readonly current: CurrentCounts | null;
+  /** The folder the backups are listed from (null until the list has loaded). */
+  readonly backupDir: string | null;
+  readonly current: CurrentData | null;
   readonly operation: RunningOperation | null;
   /** The file chosen for "Restore from file". */
   readonly selectedFile: { readonly filePath: string; readonly fileName: string } | null;
@@ -86,6 +98,7 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
     options: { includeDatabase: true, includeFiles: true, includeMetadata: true, compressionLevel: 6 },
     backups: null,
     statistics: null,
+    backupDir: null,
     current: null,
     operation: null,
     selectedFile: null,
@@ -95,35 +108,47 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
   let counter = 0;
   const newOperationId = (kind: OperationKind) => `ui-${kind}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
 
-  const showFailure = (failure: Failure) => {
+  /** `fileName`: the backup as the person named it (chosen or listed), never a path. */
+  const showFailure = (failure: Failure, action: FailedAction, fileName: string | null = null) => {
     if (failure.code === 'CANCELLED') {
       toasts.show({ type: 'info', title: failure.message, message: 'Nothing was changed.' });
     } else {
-      toasts.show({ type: 'error', title: ERROR_TITLES[failure.code] ?? failure.message, message: failure.error });
+      toasts.show({
+        type: 'error',
+        title: ERROR_TITLES[failure.code] ?? failure.message,
+        message: failureText(failure.code, action, fileName),
+        details: `${failure.message} (${failure.code}): ${failure.error}`,
+      });
     }
   };
 
   /** A bridge call that rejects is a bug of the page or the bridge, not of the backup: show it once. */
   const showBridgeError = (what: string, error: unknown) => {
-    toasts.show({ type: 'error', title: ERROR_TITLES.INTERNAL, message: `${what}: ${error instanceof Error ? error.message : String(error)}` });
+    toasts.show({
+      type: 'error',
+      title: ERROR_TITLES.INTERNAL,
+      message: `${what} failed: the page lost its connection to casevault. Reload the page; if that does not help, start casevault again.`,
+      details: error instanceof Error ? error.message : String(error),
+    });
   };
 
   async function loadBackups(): Promise<void> {
     const [list, stats] = await Promise.all([bridge.invoke('backup:listBackups'), bridge.invoke('backup:getStatistics')]);
-    if (list.success) store.update({ backups: list.backups });
-    else showFailure(list);
+    if (list.success) store.update({ backups: list.backups, backupDir: list.backupDir });
+    else showFailure(list, 'load');
     if (stats.success) store.update({ statistics: stats.statistics });
-    else showFailure(stats);
+    else showFailure(stats, 'load');
   }
 
-  async function loadCounts(): Promise<CurrentCounts | null> {
+  async function loadCounts(): Promise<CurrentData | null> {
     const response = await bridge.invoke('backup:getCurrentCounts');
     if (!response.success) {
-      showFailure(response);
+      showFailure(response, 'load');
       return null;
     }
-    store.update({ current: response.counts });
-    return response.counts;
+    const current: CurrentData = { counts: response.counts, dataDir: response.dataDir, hasSettings: response.hasSettings };
+    store.update({ current });
+    return current;
   }
 
   async function runOperation<T extends { success: boolean }>(
@@ -154,14 +179,16 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
     await Promise.all([loadCounts(), loadBackups()]);
     if (response.success) {
       const m = response.metadata;
-      const safety = response.safetyCopy ? ' A safety copy of the previous data was kept.' : '';
+      const safety = response.safetyCopy ? ` The data it replaced is kept in ${response.safetyCopy} (until the next restore).` : '';
       toasts.show({
         type: 'success',
         title: response.message,
         message: `Restored ${m.fileCount} files and ${m.caseCount} cases from ${label ?? 'the backup'}.${safety}`,
+        // Where the replaced data went is worth reading (and copying) at leisure.
+        sticky: response.safetyCopy !== null,
       });
     } else {
-      showFailure(response);
+      showFailure(response, 'restore', label);
     }
   }
 
@@ -199,10 +226,10 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
       const response = await runOperation('export', null, (operationId) => bridge.invoke('backup:exportNow', { ...options, operationId }));
       if (!response) return;
       if (response.success) {
-        toasts.show({ type: 'success', title: response.message, message: `Backup created: ${response.backupId} (${formatBytes(response.size)})` });
-        for (const warning of response.warnings) toasts.show({ type: 'warning', title: 'Exported with a warning', message: warning });
+        toasts.show({ type: 'success', title: response.message, message: `Backup created: ${response.fileName} (${formatBytes(response.size)})` });
+        for (const warning of response.warnings) toasts.show({ type: 'warning', title: 'Exported with a warning', message: warning, sticky: true });
       } else {
-        showFailure(response);
+        showFailure(response, 'export');
       }
       await loadBackups();
     },
@@ -213,7 +240,7 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
       store.update({ operation: { ...operation, cancelling: true } });
       try {
         const response = await bridge.invoke('backup:cancel', { operationId: operation.id });
-        if (!response.success) showFailure(response);
+        if (!response.success) showFailure(response, 'cancel');
       } catch (error) {
         showBridgeError('Cancel', error);
       }
@@ -230,7 +257,7 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
           message: `${fileName}: ${response.entries} entries match their SHA-256${sidecar}.`,
         });
       } else {
-        showFailure(response);
+        showFailure(response, 'verify', fileName);
       }
     },
 
@@ -242,7 +269,7 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
       store.update({ pending: true });
       try {
         const response = await bridge.invoke('backup:chooseFile');
-        if (!response.success) showFailure(response);
+        if (!response.success) showFailure(response, 'choose');
         else if (!response.cancelled) store.update({ selectedFile: { filePath: response.filePath, fileName: response.fileName } });
       } catch (error) {
         showBridgeError('Choosing a file', error);
@@ -252,7 +279,9 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
     },
 
     async requestRestore(source) {
-      const chosen = source ?? (store.get().selectedFile ? { filePath: store.get().selectedFile!.filePath } : null);
+      const selected = store.get().selectedFile;
+      const chosen = source ?? (selected ? { filePath: selected.filePath } : null);
+      const name = source && 'fileName' in source ? source.fileName : (selected?.fileName ?? null);
       if (!chosen) {
         toasts.show({ type: 'warning', title: 'No file selected', message: 'Please select a backup file to restore' });
         return;
@@ -261,7 +290,7 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
       try {
         const [inspected, current] = await Promise.all([bridge.invoke('backup:inspectBackup', chosen), loadCounts()]);
         if (!inspected.success) {
-          showFailure(inspected);
+          showFailure(inspected, 'restore', name);
           return;
         }
         store.update({
@@ -286,7 +315,7 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
       try {
         const response = await bridge.invoke('backup:deleteBackup', { fileName: confirmation.fileName });
         if (response.success) toasts.show({ type: 'success', title: response.message, message: `${confirmation.fileName} was deleted.` });
-        else showFailure(response);
+        else showFailure(response, 'delete', confirmation.fileName);
         await loadBackups();
       } catch (error) {
         showBridgeError('Delete', error);

@@ -6,6 +6,7 @@ const ICONS = { success: '✓', error: '✕', warning: '!', info: 'i' } as const
 /**
  * The stack of toasts. The container is an aria-live region that is always in the page, so
  * screen readers announce what is added to it; errors are role=alert (announced at once).
+ * A toast's technical detail is behind a closed "Details" disclosure.
  */
 export function Toasts({ store }: { store: ToastStore }) {
   const { toasts } = useStore(store);
@@ -38,6 +39,12 @@ export function Toasts({ store }: { store: ToastStore }) {
           <div class="toast-body">
             <strong class="toast-title">{toast.title}</strong>
             <p class="toast-message">{toast.message}</p>
+            {toast.details !== undefined && (
+              <details class="toast-details">
+                <summary>Details</summary>
+                <p class="toast-details-text">{toast.details}</p>
+              </details>
+            )}
           </div>
           <button type="button" class="toast-close" aria-label={`Dismiss: ${toast.title}`} onClick={() => store.dismiss(toast.id)}>
             ×

@@ -1,7 +1,9 @@
 /**
- * Toasts: stacked, newest last, each dismissed after `durationMs`. While the pointer or the
- * keyboard focus is on the stack, every countdown pauses (so no toast slides away under the
- * pointer), and each resumes with the time it had left.
+ * Toasts: stacked, newest last, each dismissed after `durationMs`, except errors and toasts
+ * shown as `sticky`, which stay until the person dismisses them (an error is read, perhaps
+ * copied, and acted on: it must not vanish while they do). While the pointer or the keyboard
+ * focus is on the stack, every countdown pauses (so no toast slides away under the pointer),
+ * and each resumes with the time it had left.
  */
 import { createStore, type ReadableStore } from '../store.ts';
 
@@ -12,6 +14,10 @@ export interface Toast {
   readonly type: ToastType;
   readonly title: string;
   readonly message: string;
+  /** The technical detail (the error as the backend said it), behind a "Details" disclosure. */
+  readonly details?: string;
+  /** Stays until dismissed; errors always do. */
+  readonly sticky?: boolean;
 }
 
 export interface ToastState {
@@ -63,7 +69,7 @@ export function createToastStore(options: { durationMs?: number; timers?: TimerA
     show(toast) {
       const id = nextId++;
       store.update((s) => ({ toasts: [...s.toasts, { ...toast, id }] }));
-      if (durationMs > 0) schedule(id, durationMs);
+      if (durationMs > 0 && !toast.sticky && toast.type !== 'error') schedule(id, durationMs);
       return id;
     },
     dismiss(id) {

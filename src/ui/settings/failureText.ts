@@ -1,0 +1,71 @@
+/**
+ * What an error toast says, in the person's words: what is wrong and what to do, naming the
+ * file as they know it (the name they chose or the one in the list). The backend's `error`
+ * (paths, ZIP records, byte counts, the shell's upload dir) is the toast's "Details", never
+ * its message: it is for the log and for whoever helps them.
+ */
+import type { ErrorCode } from '../../domain/errors.ts';
+
+/** What the page was doing when it failed. */
+export type FailedAction = 'export' | 'restore' | 'verify' | 'delete' | 'load' | 'choose' | 'cancel';
+
+/** `subject` is the file's name in quotes, or "the backup" when the page has no name. */
+type Text = (subject: string, action: FailedAction) => string;
+
+const ANOTHER = 'Choose another backup, or copy this one again from where you keep your copies.';
+const NOT_OURS = 'Choose a casevault backup instead (made by Export, named “casevault-backup-….zip”).';
+
+const VERB: Record<FailedAction, string> = {
+  export: 'write the backup',
+  restore: 'restore the backup',
+  verify: 'check the backup',
+  delete: 'delete the backup',
+  load: 'read your data and the list of backups',
+  choose: 'open the chosen file',
+  cancel: 'cancel',
+};
+
+const TEXTS: Partial<Record<ErrorCode, Text>> = {
+  NOT_A_ZIP: (s) => `${s} is not a ZIP file, so it is not a casevault backup (it may be empty, or another kind of file renamed .zip). ${NOT_OURS}`,
+  TRUNCATED: (s) => `${s} is incomplete: it ends early, as a file does when copying or downloading it was cut off. Copy it again from where it came from, or choose another backup.`,
+  CORRUPT_ENTRY: (s) => `Part of ${s} is damaged and cannot be read. ${ANOTHER}`,
+  CHECKSUM_MISMATCH: (s) => `${s} no longer matches the checksums it was sealed with: it was changed or damaged after it was made. ${ANOTHER}`,
+  MISSING_MANIFEST: (s) => `${s} is a ZIP file but not a complete casevault backup: its list of contents is missing. ${NOT_OURS}`,
+  INVALID_MANIFEST: (s) => `${s} is a ZIP file but its list of contents is unreadable, so it cannot be checked. ${ANOTHER}`,
+  UNSAFE_PATH: (s) => `${s} holds a file name that would write outside the data folder. It was refused and nothing was written; do not use this file. ${ANOTHER}`,
+  UNEXPECTED_ENTRY: (s) => `${s} holds files a casevault backup does not have. ${NOT_OURS}`,
+  DUPLICATE_ENTRY: (s) => `${s} holds the same file twice, which a casevault backup never does. ${ANOTHER}`,
+  TOO_LARGE: (s) => `${s} is larger than casevault accepts (the details say which limit). ${ANOTHER}`,
+  UNSUPPORTED: (s) => `${s} uses a ZIP feature casevault does not read (such as encryption). ${NOT_OURS}`,
+  NEWER_VERSION: (s) => `${s} was made by a newer version of casevault. Update the app, then try again.`,
+  DATABASE_CORRUPT: (s, a) =>
+    a === 'export'
+      ? 'Your database is damaged, so no backup was written. Restore your most recent backup, or run “casevault check” to see what is wrong.'
+      : `The database inside ${s} is damaged. ${ANOTHER}`,
+  DOCUMENT_MISMATCH: (s, a) =>
+    a === 'export'
+      ? 'A document in your data no longer matches what was saved (it was changed on disk). Run “casevault check” to find it.'
+      : `A document in ${s} does not match what was saved in it. ${ANOTHER}`,
+  NO_SPACE: (_s, a) => `There is not enough free disk space to ${VERB[a]}. Free some space, then try again. Nothing was changed.`,
+  PERMISSION_DENIED: (_s, a) => `The system did not allow casevault to ${VERB[a]}: a file or folder it needs may not be read or written. Check its permissions (the details name it), then try again.`,
+  NOT_FOUND: (s, a) =>
+    a === 'load' || a === 'export'
+      ? 'Your data folder is no longer where it was. Close the page and start casevault again on the right folder.'
+      : `${s} is no longer there: it was moved or deleted. Choose it again, or pick another backup from the list.`,
+  NOT_A_DATA_DIR: () => 'The data folder does not hold casevault data. Close the page and start casevault again on the right folder.',
+  NOT_A_FOLDER: () => 'A path casevault was given is a file where a folder should be. Close the page and start casevault again with the right folders.',
+  ALREADY_EXISTS: () => 'A file of that name already exists. Wait a moment, then try again.',
+  IO_ERROR: (_s, a) => `The disk reported an error while trying to ${VERB[a]}. Check the disk, then try again.`,
+  BUSY: () => 'Another backup, restore or check is running. Wait for it to finish, or cancel it, then try again.',
+  JOBS_STOP_FAILED: () => 'The app’s background work could not be paused, so nothing was changed. Try again in a moment.',
+  INVALID_INPUT: () => 'The page asked for something casevault does not accept. Reload the page, then try again.',
+  INTERNAL: () => 'Something unexpected went wrong. The details were written to the log; please send them to whoever supports your installation.',
+};
+
+/** The toast's message for a failure; `fileName` is the backup as the person named it, if any. */
+export function failureText(code: ErrorCode, action: FailedAction, fileName: string | null): string {
+  const text = TEXTS[code];
+  if (!text) return `casevault could not ${VERB[action]}. “Details” says what went wrong.`;
+  const message = text(fileName === null ? 'the backup' : `“${fileName}”`, action);
+  return message.charAt(0).toUpperCase() + message.slice(1);
+}
