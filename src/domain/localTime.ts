@@ -2,13 +2,15 @@
  * Local time in an IANA time zone with nothing but Intl.DateTimeFormat (no dependency):
  * - `localDateTime`: the wall-clock fields of an instant in a zone (retention's buckets,
  *   the schedule's daily time, "Next at 17:00");
- * - `zonedInstant`: the instant of a wall-clock date and time in a zone. A time that does
- *   not exist (the spring-forward gap) moves forward by the gap; one that exists twice (the
- *   fall-back overlap) is the earlier. That is Temporal's 'compatible' disambiguation, and
- *   what cron does: a daily 02:30 runs once on both DST days.
+ * - `zonedInstant`: the first instant at which a zone's clock shows a wall-clock date and
+ *   time or later. A time that exists twice (the fall-back overlap) is its first occurrence;
+ *   a time that does not exist (the spring-forward gap) is the moment the clock jumps over
+ *   it (02:30 in Berlin on 2026-03-29 is 03:00 CEST). So a daily 02:30 runs once on both
+ *   DST days, as soon as the clock allows.
  * The offset at an instant is what formatting it in the zone says; to find the instant of
  * a wall-clock time, both offsets a day either side are tried (no zone changes its offset
- * twice within two days), and the candidates that format back to that time are kept.
+ * twice within two days), and the candidates that format back to that time are kept; in a
+ * gap, the jump is found by bisection between the two readings.
  * Bucket labels (hour, day, ISO week, month, year) are strings that sort as they read.
  */
 import { BackupError } from './errors.ts';
@@ -83,15 +85,23 @@ export function offsetAt(instant: number, timeZone: string): number {
   return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) - whole;
 }
 
-/** The instant (ms) of a wall-clock time in a zone; see the module comment for gaps and overlaps. */
+/** The first instant (ms) at which the zone's clock shows this wall-clock time or later; see the module comment for gaps and overlaps. */
 export function zonedInstant(local: { year: number; month: number; day: number; hour: number; minute: number }, timeZone: string): number {
   const wall = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute);
   const before = offsetAt(wall - DAY_MS, timeZone);
   const after = offsetAt(wall + DAY_MS, timeZone);
   const candidates = [wall - before, wall - after].filter((t) => t + offsetAt(t, timeZone) === wall);
   if (candidates.length > 0) return Math.min(...candidates);
-  // In the gap: read the time with the offset before the change, which lands after it.
-  return wall - before;
+  // In the gap: the clock reads before it at `wall - after` and past it at `wall - before`;
+  // the jump is the first whole second in between with the new offset.
+  let lo = Math.floor((wall - after) / 1000);
+  let hi = Math.ceil((wall - before) / 1000);
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (offsetAt(mid * 1000, timeZone) === before) lo = mid;
+    else hi = mid;
+  }
+  return hi * 1000;
 }
 
 /** The calendar date `days` after (or before) a date; a plain calendar, no zone involved. */
