@@ -14,43 +14,38 @@ export function ExportPanel({ state, store }: { state: BackupState; store: Backu
   return (
     <section class="card" aria-labelledby="export-heading">
       <h2 id="export-heading">Export a backup</h2>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void store.exportNow();
-        }}
-      >
-        <fieldset disabled={busy}>
-          <legend>What to include</legend>
-          {CATEGORIES.map((c) => (
-            <label key={c.key} class="check">
-              <input type="checkbox" name={c.key} checked={options[c.key]} onChange={(e) => set(c.key, e.currentTarget.checked)} />
-              <span>
-                {c.label} <span class="muted">({c.hint})</span>
-              </span>
-            </label>
-          ))}
-          <label class="level" for="compression-level">
-            Compression level <output for="compression-level">{options.compressionLevel}</output>
-            <span class="muted"> (0 stores, 9 smallest)</span>
+      {/* Not a <form>: Enter in a form's checkbox or slider submits it (implicit submission),
+          and here that would start an export. Only the button starts one. */}
+      <fieldset disabled={busy}>
+        <legend>What to include</legend>
+        {CATEGORIES.map((c) => (
+          <label key={c.key} class="check">
+            <input type="checkbox" name={c.key} checked={options[c.key]} onChange={(e) => set(c.key, e.currentTarget.checked)} />
+            <span>
+              {c.label} <span class="muted">({c.hint})</span>
+            </span>
           </label>
-          <input
-            id="compression-level"
-            type="range"
-            min={0}
-            max={9}
-            step={1}
-            value={options.compressionLevel}
-            aria-valuetext={`level ${options.compressionLevel}`}
-            onInput={(e) => set('compressionLevel', Number(e.currentTarget.value))}
-          />
-        </fieldset>
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy}>
-            Export backup
-          </button>
-        </div>
-      </form>
+        ))}
+        <label class="level" for="compression-level">
+          Compression level <output for="compression-level">{options.compressionLevel}</output>
+          <span class="muted"> (0 stores, 9 smallest)</span>
+        </label>
+        <input
+          id="compression-level"
+          type="range"
+          min={0}
+          max={9}
+          step={1}
+          value={options.compressionLevel}
+          aria-valuetext={`level ${options.compressionLevel}`}
+          onInput={(e) => set('compressionLevel', Number(e.currentTarget.value))}
+        />
+      </fieldset>
+      <div class="actions">
+        <button type="button" class="primary" disabled={busy} onClick={() => void store.exportNow()}>
+          Export backup
+        </button>
+      </div>
       {operation?.kind === 'export' && <OperationProgress operation={operation} onCancel={() => void store.cancel()} />}
     </section>
   );
