@@ -399,3 +399,128 @@ describe('while the app holds the data dir (item 6)', () => {
     }
   });
 });
+
+describe('a damaged backup, and usage mistakes (items 4 and 8)', () => {
+  let w: Awaited<ReturnType<typeof world>>;
+  let older: string;
+  let newer: string;
+  beforeAll(async () => {
+    w = await world('newuser-damaged');
+    const paths: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const run = await cli(['export', '--data-dir', w.dataDir, '--backup-dir', w.backupDir, '--level', '0', '--json'], w.env);
+      expect(run.code, run.stdout).toBe(0);
+      paths.push(String(run.json().filePath));
+    }
+    [older, newer] = paths as [string, string];
+  });
+  afterAll(async () => w.cleanup());
+
+  async function damage(path: string): Promise<void> {
+    const bytes = await fsp.readFile(path);
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = bytes[at]! ^ 0xff;
+    await fsp.writeFile(path, bytes);
+  }
+  const nameOf = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+
+  it('CHECKSUM_MISMATCH says the file was changed or damaged and names the next newest backup to try', async () => {
+    const original = await fsp.readFile(newer);
+    await damage(newer);
+    try {
+      const verify = await cli(['verify', newer, '--json'], w.env);
+      expect(verify.code).toBe(1);
+      const body = verify.json();
+      expect(body).toMatchObject({ success: false, code: 'CHECKSUM_MISMATCH' });
+      expect(String(body.error)).toContain('changed or damaged');
+      expect(String(body.error)).toContain(nameOf(older));
+      expect(String(body.detail)).toMatch(/SHA-256 is [0-9a-f]{64}/); // the technical detail is kept
+      const human = await cli(['verify', newer], w.env);
+      expect(human.stderr).toContain(nameOf(older));
+      expect(human.stderr).toMatch(/SHA-256 is [0-9a-f]{64}/);
+      const before = await fsp.readdir(w.dataDir);
+      const restore = await cli(['restore', newer, '--data-dir', w.dataDir, '--json'], w.env);
+      expect(restore.code).toBe(1);
+      expect(['CHECKSUM_MISMATCH', 'CORRUPT_ENTRY']).toContain(restore.json().code);
+      expect(String(restore.json().error)).toContain('changed or damaged');
+      expect(String(restore.json().error)).toContain(nameOf(older));
+      expect(await fsp.readdir(w.dataDir)).toEqual(before);
+    } finally {
+      await fsp.writeFile(newer, original);
+    }
+  });
+
+  it('a damaged backup alone in its folder: try a copy from another drive', async () => {
+    const alone = join(w.root, 'usb');
+    await fsp.mkdir(alone);
+    const copy = join(alone, nameOf(newer));
+    await fsp.copyFile(newer, copy);
+    await fsp.copyFile(`${newer}.sha256`, `${copy}.sha256`);
+    await damage(copy);
+    const verify = await cli(['verify', copy, '--json'], w.env);
+    expect(verify.json()).toMatchObject({ success: false, code: 'CHECKSUM_MISMATCH' });
+    expect(String(verify.json().error)).toContain('another drive');
+    expect(String(verify.json().error)).not.toContain(nameOf(older));
+  });
+
+  it('a text file renamed .zip, an empty file and a cut-off file get a plain message and what to do', async () => {
+    const text = join(w.root, 'letter.zip');
+    const empty = join(w.root, 'empty.zip');
+    const cut = join(w.root, 'cut.zip');
+    await fsp.writeFile(text, 'Dear client,\nplease find attached…\n');
+    await fsp.writeFile(empty, '');
+    await fsp.writeFile(cut, (await fsp.readFile(older)).subarray(0, 100_000));
+    const cases = [
+      [text, 'NOT_A_ZIP', 'is not a casevault backup'],
+      [empty, 'NOT_A_ZIP', 'is empty'],
+      [cut, 'TRUNCATED', 'is incomplete'],
+    ] as const;
+    for (const [file, code, plain] of cases) {
+      for (const command of [['verify', file], ['restore', file, '--data-dir', w.dataDir]]) {
+        const label = command.join(' ');
+        const run = await cli([...command, '--json'], w.env);
+        expect(run.code, label).toBe(1);
+        const body = run.json();
+        expect(body, label).toMatchObject({ success: false, code });
+        const error = String(body.error);
+        expect(error, label).toContain(file);
+        expect(error, label).toContain(plain);
+        expect(error, label).toMatch(/[Cc]opy it again|[Tt]ry another backup|right file/); // what to do
+        expect(error, label).not.toMatch(/end-of-central-directory|end record|ZIP structure/);
+        expect(String(body.detail), label).not.toBe('undefined');
+      }
+    }
+  });
+
+  it('export with every category left out is a usage error (exit 2)', async () => {
+    const run = await cli(['export', '--data-dir', w.dataDir, '--backup-dir', w.backupDir, '--no-database', '--no-files', '--no-metadata', '--json'], w.env);
+    expect(run.code).toBe(2);
+    expect(run.json()).toMatchObject({ success: false, code: 'INVALID_INPUT' });
+  });
+
+  it('delete of a path says to give the file name, with --backup-dir when it lies elsewhere', async () => {
+    const inDir = await cli(['delete', older, '--backup-dir', w.backupDir, '--json'], w.env);
+    expect(inDir.code).toBe(2);
+    expect(String(inDir.json().error)).toContain(`give the file name: npx casevault delete ${nameOf(older)}`);
+    const elsewhere = await cli(['delete', older, '--json'], w.env);
+    expect(elsewhere.code).toBe(2);
+    expect(String(elsewhere.json().error)).toContain(`give the file name: npx casevault delete ${nameOf(older)} --backup-dir ${w.backupDir}`);
+    expect(await exists(older)).toBe(true);
+  });
+
+  it('an unknown command or option suggests the closest one', async () => {
+    const command = await cli(['exprot', '--data-dir', w.dataDir], w.env);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('did you mean "export"?');
+    const json = await cli(['verfiy', '--json'], w.env);
+    expect(json.json()).toMatchObject({ success: false, code: 'INVALID_INPUT' });
+    expect(String(json.json().error)).toContain('did you mean "verify"?');
+    expect((await cli(['frobnicate'], w.env)).stderr).not.toContain('did you mean');
+    const option = await cli(['export', '--data-dri', w.dataDir, '--json'], w.env);
+    expect(option.code).toBe(2);
+    expect(String(option.json().error)).toContain('did you mean --data-dir?');
+    const other = await cli(['list', '--backupdir', w.backupDir], w.env);
+    expect(other.stderr).toContain('did you mean --backup-dir?');
+    expect((await cli(['list', '--zzzzzz'], w.env)).stderr).not.toContain('did you mean');
+  });
+});

@@ -4,7 +4,7 @@
  * through an AbortController (the use case removes what it wrote); a second one exits at once.
  */
 import { BackupError, toBackupError } from '../domain/errors.ts';
-import { UsageError, hasFlag, parseArgs, type FlagSpec } from './args.ts';
+import { UsageError, closest, hasFlag, parseArgs, type FlagSpec } from './args.ts';
 import type { CliContext, Command, CommandResult } from './context.ts';
 import { EXIT, printJson, progressReporter, type Writer } from './output.ts';
 
@@ -78,9 +78,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const [name, ...rest] = argv;
   const wantsJson = rest.includes('--json');
   // Errors of the use cases already name their operation ("export: …"); usage errors do not.
-  const fail = (exit: number, code: string, error: string, message: string, named = false): number => {
-    if (wantsJson) printJson(io.stdout, { success: false, code, error, message });
-    else io.stderr.write(`casevault${name && COMMANDS[name] && !named ? ` ${name}` : ''}: ${error}\n`);
+  const fail = (exit: number, code: string, error: string, message: string, named = false, detail?: string): number => {
+    if (wantsJson) printJson(io.stdout, { success: false, code, error, message, ...(detail === undefined ? {} : { detail }) });
+    else io.stderr.write(`casevault${name && COMMANDS[name] && !named ? ` ${name}` : ''}: ${error}\n${detail === undefined ? '' : `  detail: ${detail}\n`}`);
     return exit;
   };
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -95,7 +95,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT.ok;
   }
   const load = COMMANDS[name];
-  if (!load) return fail(EXIT.usage, 'INVALID_INPUT', `unknown command "${name}"; see casevault --help`, 'Usage error');
+  if (!load) {
+    const near = closest(name, Object.keys(COMMANDS));
+    return fail(EXIT.usage, 'INVALID_INPUT', `unknown command "${name}"; ${near ? `did you mean "${near}"?` : 'see casevault --help'}`, 'Usage error');
+  }
   const { command } = await load();
   let result: CommandResult;
   const progress = progressReporter(io.stderr, io.env);
@@ -133,7 +136,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`casevault ${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       return fail(EXIT.failed, 'INTERNAL', 'An unexpected error occurred; the details were written to stderr.', `${capitalize(name)} failed`);
     }
-    return fail(EXIT.failed, e.code, e.message, `${capitalize(name)} failed`, true);
+    return fail(EXIT.failed, e.code, e.message, `${capitalize(name)} failed`, true, detailOf(e));
   }
   progress.done();
   if (hasFlag(parseArgs(rest, [...command.flags, HELP_FLAG]), 'json')) {
@@ -144,6 +147,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (result.failure) io.stderr.write(`casevault: ${result.failure.error}\n`);
   }
   return result.failure ? EXIT.failed : EXIT.ok;
+}
+
+/** The technical message beside a message for a person (advice.ts's AdvisedError), if any. */
+function detailOf(error: BackupError): string | undefined {
+  const detail = (error as { detail?: unknown }).detail;
+  return typeof detail === 'string' ? detail : undefined;
 }
 
 function capitalize(s: string): string {

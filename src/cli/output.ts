@@ -75,3 +75,8 @@ export function progressReporter(stderr: Writer, env: NodeJS.ProcessEnv): { list
 export function printJson(stdout: Writer, value: object): void {
   stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** A path or word as a POSIX shell reads it back: as it is when safe, else in single quotes. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,5 +1,7 @@
-import { positionals } from '../args.ts';
+import { basename, dirname, resolve } from 'node:path';
+import { UsageError, positionals } from '../args.ts';
 import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { shellQuote } from '../output.ts';
 
 export const command: Command = {
   name: 'delete',
@@ -9,7 +11,15 @@ export const command: Command = {
   flags: [BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [name] = positionals(args, ['NAME']);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'delete', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
+    const dirs = dirsOf(args, ctx.env);
+    if (name!.includes('/')) {
+      // A path: say the command that deletes that file, with its folder when it is not the backup dir.
+      const folder = resolve(dirname(name!));
+      const fileName = basename(name!);
+      const elsewhere = folder === dirs.backupDir ? '' : ` --backup-dir ${shellQuote(folder)}`;
+      throw new UsageError(`"${name!}" is a path; give the file name: npx casevault delete ${shellQuote(fileName)}${elsewhere}`);
+    }
+    const system = await openSystem(ctx, dirs, { operation: 'delete', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
     try {
       const result = await system.service.deleteBackup(name);
       return { message: 'Backup deleted successfully', data: { ...result }, lines: [`deleted ${result.fileName}`] };

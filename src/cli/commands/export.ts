@@ -1,4 +1,4 @@
-import { hasFlag, positionals, stringFlag } from '../args.ts';
+import { UsageError, hasFlag, positionals, stringFlag } from '../args.ts';
 import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, requireLevel, type Command } from '../context.ts';
 import { formatBytes } from '../output.ts';
 
@@ -20,6 +20,9 @@ export const command: Command = {
   ],
   async run(args, ctx) {
     positionals(args, []);
+    if (hasFlag(args, 'no-database') && hasFlag(args, 'no-files') && hasFlag(args, 'no-metadata')) {
+      throw new UsageError('--no-database, --no-files and --no-metadata together leave nothing to export; leave out at least one of them');
+    }
     const options = {
       includeDatabase: !hasFlag(args, 'no-database'),
       includeFiles: !hasFlag(args, 'no-files'),

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { positionals } from '../args.ts';
+import { withAdvice } from '../advice.ts';
 import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsForFile, openSystem, type Command } from '../context.ts';
 
 export const command: Command = {
@@ -16,7 +17,8 @@ export const command: Command = {
     const [file] = positionals(args, ['FILE']);
     const system = await openSystem(ctx, await dirsForFile(args, ctx.env, resolve(file!)), { operation: 'restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false });
     try {
-      const result = await system.service.restoreFromZip(resolve(file!), { signal: ctx.signal, onProgress: ctx.onProgress });
+      const path = resolve(file!);
+      const result = await withAdvice(system, 'restore', path, () => system.service.restoreFromZip(path, { signal: ctx.signal, onProgress: ctx.onProgress }));
       const m = result.metadata;
       return {
         message: 'Backup restored successfully',

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { positionals } from '../args.ts';
 import { BACKUP_DIR_FLAG, JSON_FLAG, dirsForFile, openSystem, type Command } from '../context.ts';
+import { withAdvice } from '../advice.ts';
 import { formatBytes } from '../output.ts';
 
 export const command: Command = {
@@ -16,7 +17,8 @@ export const command: Command = {
     const [file] = positionals(args, ['FILE']);
     const system = await openSystem(ctx, await dirsForFile(args, ctx.env, resolve(file!)), { operation: 'verify', dataDir: 'none', dataDirLock: 'none', openDatabase: false, scratchInTmp: true });
     try {
-      const result = await system.service.verifyBackup(resolve(file!), { signal: ctx.signal, onProgress: ctx.onProgress });
+      const path = resolve(file!);
+      const result = await withAdvice(system, 'verify', path, () => system.service.verifyBackup(path, { signal: ctx.signal, onProgress: ctx.onProgress }));
       return {
         message: 'Backup verified: it is intact',
         data: { ...result },
