@@ -13,7 +13,8 @@
 import type { BackupConfig, BackupDeps } from './deps.ts';
 import { compactTimestamp } from './deps.ts';
 import { BackupError, type ErrorCode } from './errors.ts';
-import { writeFileAtomic } from './atomicFile.ts';
+import { removeAtomicLeftovers, writeFileAtomic } from './atomicFile.ts';
+import { POLICY_FILE } from './policy.ts';
 import { isBackupFileName } from './backupFiles.ts';
 import { listBackups } from './listBackups.ts';
 import { newestFirst, type RetentionBackup } from './retention.ts';
@@ -138,10 +139,10 @@ export async function writeState(deps: BackupDeps, config: BackupConfig, state: 
 const queues = new Map<string, Promise<unknown>>();
 
 /** Reads, changes and writes the state, one update at a time per file in this process. Resolves with the new state. */
-export function updateState(deps: BackupDeps, config: BackupConfig, change: (state: BackupState) => BackupState): Promise<BackupState> {
+export function updateState(deps: BackupDeps, config: BackupConfig, change: (state: BackupState) => BackupState | Promise<BackupState>): Promise<BackupState> {
   const path = statePath(deps, config);
   const run = (queues.get(path) ?? Promise.resolve()).catch(() => {}).then(async () => {
-    const next = change(await readState(deps, config));
+    const next = await change(await readState(deps, config));
     await writeState(deps, config, next);
     return next;
   });
@@ -160,6 +161,14 @@ export async function quarantineState(deps: BackupDeps, config: BackupConfig): P
   await deps.fs.rename(path, deps.fs.join(config.backupDir, name));
   await deps.fs.syncDir(config.backupDir);
   return name;
+}
+
+/**
+ * At start-up: removes the temporary files a crash left while the state or the policy was
+ * being replaced (never read: the real file is the old one or the new one). Resolves with their names.
+ */
+export function removeStateLeftovers(deps: BackupDeps, config: BackupConfig): Promise<string[]> {
+  return removeAtomicLeftovers(deps.fs, config.backupDir, [STATE_FILE, POLICY_FILE]);
 }
 
 // ---- pure helpers ------------------------------------------------------------------------
