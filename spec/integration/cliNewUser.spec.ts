@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
-import { compose, tempRoot } from '../support/nodeHarness.ts';
+import { compose, runCli as runCliProcess, tempRoot } from '../support/nodeHarness.ts';
 
 function sink() {
   let text = '';
@@ -523,4 +523,127 @@ describe('a damaged backup, and usage mistakes (items 4 and 8)', () => {
     expect(other.stderr).toContain('did you mean --backup-dir?');
     expect((await cli(['list', '--zzzzzz'], w.env)).stderr).not.toContain('did you mean');
   });
+});
+
+/** The words of a command line as a POSIX shell splits them (plain words and '…' quoting, as shellQuote writes them). */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | null = null;
+  for (let i = 0; i < line.length; i += 1) {
+    const c = line[i]!;
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      word = (word ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (c === '\\') {
+      word = (word ?? '') + line[++i]!;
+    } else if (c === ' ') {
+      if (word !== null) words.push(word);
+      word = null;
+    } else word = (word ?? '') + c;
+  }
+  if (word !== null) words.push(word);
+  return words;
+}
+
+describe('the first steps as printed (item 13)', () => {
+  let t: Awaited<ReturnType<typeof tempRoot>>;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    t = await tempRoot('newuser-steps');
+    env = { XDG_DATA_HOME: join(t.root, 'xdg') };
+  });
+  afterAll(async () => t.cleanup());
+
+  it("demo's next steps run as printed, into a backups folder beside the data dir, in a path with spaces", async () => {
+    const dataDir = join(t.root, "Ana's cases", 'data');
+    const demo = await cli(['demo', '--data-dir', dataDir], env);
+    expect(demo.code, demo.stderr).toBe(0);
+    const steps = demo.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('npx casevault '));
+    expect(steps.length).toBeGreaterThanOrEqual(3);
+    for (const step of steps) {
+      const words = shellWords(step);
+      expect(words.slice(0, 2)).toEqual(['npx', 'casevault']);
+      const run = await cli(words.slice(2), env);
+      expect(run.code, `${step}\n${run.stdout}${run.stderr}`).toBe(0);
+    }
+    expect(steps.join('\n')).toContain('--backup-dir');
+    expect((await fsp.readdir(join(t.root, "Ana's cases", 'backups'))).some((n) => /^casevault-backup-.*\.zip$/.test(n))).toBe(true);
+    expect(await exists(join(t.root, 'xdg'))).toBe(false);
+  });
+
+  it('export prints the path it wrote, as a shell reads it back', async () => {
+    const dataDir = join(t.root, "Ana's cases", 'data');
+    const backupDir = join(t.root, 'backups with spaces');
+    const run = await cli(['export', '--data-dir', dataDir, '--backup-dir', backupDir], env);
+    expect(run.code, run.stderr).toBe(0);
+    const line = run.stdout.split('\n').find((l) => l.startsWith('exported '))!;
+    const [, path] = shellWords(line);
+    const names = (await fsp.readdir(backupDir)).filter((n) => n.endsWith('.zip'));
+    expect(path).toBe(join(backupDir, names[0]!));
+  });
+
+  it('demo again on its own data is a no-op (exit 0); on other data it refuses', async () => {
+    const dataDir = join(t.root, "Ana's cases", 'data');
+    const again = await cli(['demo', '--data-dir', dataDir, '--json'], env);
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.json()).toMatchObject({ success: true, created: false });
+    const other = join(t.root, 'other-data');
+    expect((await cli(['demo', '--data-dir', other], env)).code).toBe(0);
+    await fsp.writeFile(join(other, 'settings.json'), '{"theme":"dark"}');
+    const refused = await cli(['demo', '--data-dir', other, '--json'], env);
+    expect(refused.json()).toMatchObject({ success: false, code: 'ALREADY_EXISTS' });
+  });
+
+  it('verify and restore take the word latest: the newest complete backup in --backup-dir', async () => {
+    const dataDir = join(t.root, "Ana's cases", 'data');
+    const backupDir = join(t.root, 'latest-backups');
+    const absent = await cli(['verify', 'latest', '--backup-dir', backupDir, '--json'], env);
+    expect(absent.code).toBe(1);
+    expect(absent.json()).toMatchObject({ success: false, code: 'NOT_FOUND' });
+    expect(String(absent.json().error)).toContain('npx casevault export');
+    const made: string[] = [];
+    for (let i = 0; i < 2; i += 1) made.push(String((await cli(['export', '--data-dir', dataDir, '--backup-dir', backupDir, '--json'], env)).json().filePath));
+    await fsp.writeFile(join(backupDir, 'casevault-backup-29991231T235959999Z.zip.partial'), 'an interrupted export'); // never "latest"
+    const verify = await cli(['verify', 'latest', '--backup-dir', backupDir, '--json'], env);
+    expect(verify.code, verify.stdout).toBe(0);
+    expect(verify.json()).toMatchObject({ success: true, filePath: made[1] });
+    const restore = await cli(['restore', 'latest', '--backup-dir', backupDir, '--data-dir', dataDir, '--json'], env);
+    expect(restore.code, restore.stdout).toBe(0);
+    const audit = await cli(['audit', '--backup-dir', backupDir, '--json'], env);
+    expect((audit.json().entries as { action: string; file: string }[]).slice(-2)).toMatchObject([{ action: 'verify', file: made[1] }, { action: 'restore', file: made[1] }]);
+  });
+});
+
+describe('the README walkthrough, twice in a row, through bin/casevault.mjs (item 13)', () => {
+  let t: Awaited<ReturnType<typeof tempRoot>>;
+  beforeAll(async () => {
+    t = await tempRoot('newuser-readme');
+  });
+  afterAll(async () => t.cleanup());
+
+  // README.md, "Try it first: the command line on demo data", with /tmp/cv in a temp dir and
+  // `npx casevault` as the process npx starts (bin/casevault.mjs).
+  const WALKTHROUGH = [
+    'npx casevault demo --data-dir /tmp/cv/data',
+    'npx casevault export --data-dir /tmp/cv/data --backup-dir /tmp/cv/backups',
+    'npx casevault list --backup-dir /tmp/cv/backups',
+    'npx casevault verify latest --backup-dir /tmp/cv/backups',
+    'npx casevault restore latest --backup-dir /tmp/cv/backups --data-dir /tmp/cv/data',
+    'npx casevault check --data-dir /tmp/cv/data --backup-dir /tmp/cv/backups',
+  ];
+
+  it('every command exits 0, the second time too', async () => {
+    const cv = join(t.root, 'cv');
+    const env = { XDG_DATA_HOME: join(t.root, 'xdg'), CASEVAULT_DATA_DIR: '', CASEVAULT_BACKUP_DIR: '' };
+    for (const round of [1, 2]) {
+      for (const line of WALKTHROUGH) {
+        const words = shellWords(line.replaceAll('/tmp/cv', cv));
+        const run = await runCliProcess(words.slice(2), env);
+        expect(run.code, `round ${round}: ${line}\n${run.stdout}${run.stderr}`).toBe(0);
+      }
+    }
+    expect((await fsp.readdir(join(cv, 'backups'))).filter((n) => n.endsWith('.zip'))).toHaveLength(2);
+    expect(await exists(join(t.root, 'xdg'))).toBe(false);
+  }, 120_000);
 });

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { AUDIT_LOG_FILE } from '../domain/auditLog.ts';
 import { dateFromFileName } from '../domain/backupFiles.ts';
 import { requireDataDir, requireFolderOrMissing, requireRestoreTarget } from '../domain/dataDir.ts';
+import { BackupError } from '../domain/errors.ts';
 import type { ProgressListener } from '../domain/progress.ts';
 import { composeNodeBackupService, createNodeFileSystem, type NodeBackup, type NodeBackupOptions } from '../infra/node/index.ts';
 import { UsageError, stringFlag, type FlagSpec, type ParsedArgs } from './args.ts';
 import { defaultBackupDir, defaultDataDir } from './paths.ts';
-import type { Writer } from './output.ts';
+import { shellQuote, type Writer } from './output.ts';
 import { resolve } from 'node:path';
 
 export interface CliContext {
@@ -50,19 +51,36 @@ export function dirsOf(args: ParsedArgs, env: NodeJS.ProcessEnv): { dataDir: str
   return { dataDir: data ? resolve(data) : defaultDataDir(env), backupDir: backup ? resolve(backup) : defaultBackupDir(env) };
 }
 
+/** The FILE of verify and restore that means the newest complete backup in the backup dir. */
+export const LATEST = 'latest';
+
 /**
- * The dirs of a command that opens a backup FILE (verify, restore), whose audit line goes
+ * The dirs of a command that opens a backup FILE (verify, restore; `latest` is in the backup
+ * dir), whose audit line goes
  * into a backup dir: --backup-dir if given; else the file's own folder when that is a backup
  * dir (it holds the audit log, or the file has the name an export gives: export put it
  * there), so its line joins those of the export that made it; else the default.
  */
 export async function dirsForFile(args: ParsedArgs, env: NodeJS.ProcessEnv, file: string): Promise<{ dataDir: string; backupDir: string }> {
   const dirs = dirsOf(args, env);
-  if (stringFlag(args, 'backup-dir')) return dirs;
+  if (stringFlag(args, 'backup-dir') || file === LATEST) return dirs;
   const fs = createNodeFileSystem();
-  const folder = fs.dirname(file);
-  const isBackupDir = dateFromFileName(fs.basename(file)) !== null || (await fs.exists(fs.join(folder, AUDIT_LOG_FILE)));
+  const path = resolve(file);
+  const folder = fs.dirname(path);
+  const isBackupDir = dateFromFileName(fs.basename(path)) !== null || (await fs.exists(fs.join(folder, AUDIT_LOG_FILE)));
   return isBackupDir ? { ...dirs, backupDir: folder } : dirs;
+}
+
+/**
+ * The path FILE names: `latest` is the newest complete backup in the backup dir (a shell glob
+ * over the backup dir matches every backup once there are two); anything else a path.
+ */
+export async function backupPath(system: NodeBackup, file: string, operation: string): Promise<string> {
+  if (file !== LATEST) return resolve(file);
+  const [newest] = await system.service.listBackups();
+  if (newest) return newest.filePath;
+  const dir = system.config.backupDir;
+  throw new BackupError('NOT_FOUND', `${operation}: there is no backup in ${dir} yet; make one with: npx casevault export --backup-dir ${shellQuote(dir)}`);
 }
 
 let version: string | undefined;

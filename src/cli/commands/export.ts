@@ -1,6 +1,6 @@
 import { UsageError, hasFlag, positionals, stringFlag } from '../args.ts';
 import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, requireLevel, type Command } from '../context.ts';
-import { formatBytes } from '../output.ts';
+import { formatBytes, shellQuote } from '../output.ts';
 
 export const command: Command = {
   name: 'export',
@@ -38,9 +38,9 @@ export const command: Command = {
         message: 'Backup exported successfully',
         data: { ...result },
         lines: [
-          `exported ${result.filePath} (${formatBytes(result.size)})`,
+          `exported ${shellQuote(result.filePath)}`,
+          `  ${formatBytes(result.size)}, sha256 ${result.checksum}`,
           `  ${c.users} users, ${c.cases} cases, ${c.tasks} tasks, ${c.hearings} hearings, ${c.orders} orders, ${c.files} documents (${formatBytes(c.bytes)})`,
-          `  sha256 ${result.checksum}`,
           ...result.warnings.map((w) => `  warning: ${w}`),
         ],
       };

@@ -1,30 +1,31 @@
-import { resolve } from 'node:path';
 import { positionals } from '../args.ts';
 import { withAdvice } from '../advice.ts';
-import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsForFile, openSystem, type Command } from '../context.ts';
+import { shellQuote } from '../output.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, backupPath, dirsForFile, openSystem, type Command } from '../context.ts';
 
 export const command: Command = {
   name: 'restore',
-  usage: 'casevault restore FILE [--data-dir D] [--backup-dir B] [--json]',
+  usage: 'casevault restore FILE|latest [--data-dir D] [--backup-dir B] [--json]',
   summary: 'replace the data dir with the contents of a backup, all or nothing',
   description:
     'Checks the whole backup (every SHA-256, the database integrity) in a staging dir beside the\n' +
     'data dir before it swaps it in. The previous data dir is kept as <data dir>.safety-<time>.\n' +
     'Close the app first: the data dir must not be in use. Works onto a data dir that does not exist yet.\n' +
-    "The audit line goes to --backup-dir, else to FILE's folder if it is a backup dir, else the default.",
+    "latest: the newest complete backup in the backup dir. The audit line goes to --backup-dir,\n" +
+    "else to FILE's folder if it is a backup dir, else the default.",
   flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [file] = positionals(args, ['FILE']);
-    const system = await openSystem(ctx, await dirsForFile(args, ctx.env, resolve(file!)), { operation: 'restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false });
+    const system = await openSystem(ctx, await dirsForFile(args, ctx.env, file!), { operation: 'restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false });
     try {
-      const path = resolve(file!);
+      const path = await backupPath(system, file!, 'restore');
       const result = await withAdvice(system, 'restore', path, () => system.service.restoreFromZip(path, { signal: ctx.signal, onProgress: ctx.onProgress }));
       const m = result.metadata;
       return {
         message: 'Backup restored successfully',
         data: { ...result },
         lines: [
-          `restored ${resolve(file!)} (made ${m.createdAt} by casevault ${m.appVersion}) into ${system.config.dataDir}`,
+          `restored ${shellQuote(path)} (made ${m.createdAt} by casevault ${m.appVersion}) into ${system.config.dataDir}`,
           `  ${m.counts.users} users, ${m.counts.cases} cases, ${m.counts.tasks} tasks, ${m.counts.files} documents`,
           result.safetyCopy ? `  the previous data is kept in ${result.safetyCopy}` : '  there was no previous data',
         ],

@@ -1,29 +1,29 @@
-import { resolve } from 'node:path';
 import { positionals } from '../args.ts';
-import { BACKUP_DIR_FLAG, JSON_FLAG, dirsForFile, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, backupPath, dirsForFile, openSystem, type Command } from '../context.ts';
 import { withAdvice } from '../advice.ts';
-import { formatBytes } from '../output.ts';
+import { formatBytes, shellQuote } from '../output.ts';
 
 export const command: Command = {
   name: 'verify',
-  usage: 'casevault verify FILE [--backup-dir B] [--json]',
+  usage: 'casevault verify FILE|latest [--backup-dir B] [--json]',
   summary: 'check a backup completely without restoring it',
   description:
     'Checks the .sha256 sidecar (if present) against the whole file, inflates and hashes every\n' +
     "entry against the manifest, and integrity-checks the backup's database in scratch space.\n" +
-    "The audit line goes to --backup-dir, else to FILE's folder if it is a backup dir, else the default.",
+    "latest: the newest complete backup in the backup dir. The audit line goes to --backup-dir,\n" +
+    "else to FILE's folder if it is a backup dir, else the default.",
   flags: [BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [file] = positionals(args, ['FILE']);
-    const system = await openSystem(ctx, await dirsForFile(args, ctx.env, resolve(file!)), { operation: 'verify', dataDir: 'none', dataDirLock: 'none', openDatabase: false, scratchInTmp: true });
+    const system = await openSystem(ctx, await dirsForFile(args, ctx.env, file!), { operation: 'verify', dataDir: 'none', dataDirLock: 'none', openDatabase: false, scratchInTmp: true });
     try {
-      const path = resolve(file!);
+      const path = await backupPath(system, file!, 'verify');
       const result = await withAdvice(system, 'verify', path, () => system.service.verifyBackup(path, { signal: ctx.signal, onProgress: ctx.onProgress }));
       return {
         message: 'Backup verified: it is intact',
         data: { ...result },
         lines: [
-          `${result.fileName}: intact (${result.entries} entries, ${formatBytes(result.size)})`,
+          `${shellQuote(result.filePath)}: intact (${result.entries} entries, ${formatBytes(result.size)})`,
           `  sha256 ${result.checksum}${result.sidecarChecked ? ' (matches its .sha256)' : ' (no .sha256 beside it)'}`,
           `  made ${result.metadata.createdAt} by casevault ${result.metadata.appVersion}, schema ${result.metadata.schemaVersion ?? 'none'}`,
         ],
