@@ -43,3 +43,101 @@ test('export with the keyboard alone, with options changed by keys', async ({ se
   await page.keyboard.press('Escape');
   await expect(settings.dialog()).toBeHidden();
 });
+
+test('Enter on an export option changes nothing and starts no export', async ({ settings, page }) => {
+  // After each Enter a key that needs the option enabled: had Enter started an export, the
+  // options would be disabled while it ran (and the key do nothing), or it would have ended
+  // with a toast and a backup in the list.
+  const database = page.getByRole('checkbox', { name: /Database/ });
+  await tabTo(page, database);
+  await page.keyboard.press('Enter');
+  await expect(database).toBeChecked();
+  await page.keyboard.press('Space');
+  await expect(database).not.toBeChecked();
+
+  const level = page.getByRole('slider');
+  await tabTo(page, level);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('ArrowRight');
+  await expect(page.locator('output[for="compression-level"]')).toHaveText('7');
+
+  await expect(page.getByTestId('export-progress')).toHaveCount(0);
+  await expect(page.locator('[data-testid="toast"]')).toHaveCount(0);
+  await expect(page.getByTestId('no-backups')).toBeVisible();
+});
+
+test('focus goes back to the control that started an export, a verify, a file choice and a closed dialog', async ({ settings, shell, page }) => {
+  const exportButton = page.getByRole('button', { name: 'Export backup' });
+  await tabTo(page, exportButton);
+  await page.keyboard.press('Enter');
+  await expect(settings.toast('success', 'Backup exported successfully')).toBeVisible();
+  await expect(settings.rows()).toHaveCount(1);
+  await expect(exportButton).toBeFocused();
+  const fileName = (await settings.rows().first().getAttribute('data-file-name')) ?? '';
+
+  const verify = page.getByRole('button', { name: `Verify ${fileName}` });
+  await tabTo(page, verify);
+  await page.keyboard.press('Enter');
+  await expect(settings.toast('success', 'Backup verified: it is intact')).toBeVisible();
+  await expect(verify).toBeFocused();
+
+  const restore = page.getByRole('button', { name: `Restore ${fileName}` });
+  await tabTo(page, restore);
+  await page.keyboard.press('Enter');
+  await expect(settings.dialog()).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(settings.dialog()).toBeHidden();
+  await expect(restore).toBeFocused();
+
+  await page.keyboard.press('Enter');
+  await expect(settings.dialog()).toBeVisible();
+  await settings.dialog().getByRole('button', { name: 'Cancel' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(settings.dialog()).toBeHidden();
+  await expect(restore).toBeFocused();
+
+  const choose = page.getByRole('button', { name: 'Choose backup file…' });
+  const chooser = page.waitForEvent('filechooser');
+  await tabTo(page, choose);
+  await page.keyboard.press('Enter');
+  await (await chooser).setFiles(`${shell.backupDir}/${fileName}`);
+  await expect(page.getByTestId('selected-file')).toHaveText(fileName);
+  await expect(choose).toBeFocused();
+
+  const fromFile = page.getByRole('button', { name: 'Restore from file' });
+  await tabTo(page, fromFile);
+  await page.keyboard.press('Enter');
+  await expect(settings.dialog()).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(settings.dialog()).toBeHidden();
+  await expect(fromFile).toBeFocused();
+
+  // A deleted backup's row is gone with its button: focus goes to the list.
+  const remove = page.getByRole('button', { name: `Delete ${fileName}` });
+  await tabTo(page, remove);
+  await page.keyboard.press('Enter');
+  await settings.dialog().getByRole('button', { name: 'Delete' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('no-backups')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Backups' })).toBeFocused();
+});
+
+test('closing toasts from the keyboard keeps the focus in the page, not on <body>', async ({ settings, page }) => {
+  await settings.exportNow();
+  await page.getByRole('button', { name: 'Export backup' }).click();
+  await expect(settings.toast('success')).toHaveCount(2);
+  await expect(settings.rows()).toHaveCount(2);
+  await settings.rows().last().getByRole('button', { name: /^Delete/ }).focus();
+
+  const closes = settings.toast('success').getByRole('button', { name: /^Dismiss/ });
+  await page.keyboard.press('Tab');
+  await expect(closes.first()).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(settings.toast('success')).toHaveCount(1);
+  // The next toast's close button takes the focus…
+  await expect(closes.first()).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(settings.toast('success')).toHaveCount(0);
+  // …and after the last one, the control the focus came from.
+  await expect(settings.rows().last().getByRole('button', { name: /^Delete/ })).toBeFocused();
+});

@@ -1,13 +1,19 @@
 import type { BackupState, BackupStore } from './backupStore.ts';
 import { formatBytes, formatDate, shortChecksum } from '../format.ts';
 import { OperationProgress } from './ProgressBar.tsx';
+import { rememberOrigin } from './focusReturn.ts';
+
+/** Where the focus goes when the control that had it went with its row: the list's heading. */
+const listHeading = () => document.getElementById('backups-heading');
 
 export function BackupList({ state, store }: { state: BackupState; store: BackupStore }) {
   const { backups, operation, pending } = state;
   const busy = operation !== null || pending;
   return (
     <section class="card" aria-labelledby="backups-heading">
-      <h2 id="backups-heading">Backups</h2>
+      <h2 id="backups-heading" tabIndex={-1}>
+        Backups
+      </h2>
       {state.backupDir !== null && (
         <p class="location">
           <span class="muted">In </span>
@@ -46,13 +52,38 @@ export function BackupList({ state, store }: { state: BackupState; store: Backup
                   <code title={b.checksum ?? undefined}>{shortChecksum(b.checksum)}</code>
                 </td>
                 <td class="row-actions">
-                  <button type="button" disabled={busy} aria-label={`Verify ${b.fileName}`} onClick={() => void store.verify(b.fileName)}>
+                  <button
+                    type="button"
+                    disabled={busy}
+                    aria-label={`Verify ${b.fileName}`}
+                    onClick={(e) => {
+                      rememberOrigin(e.currentTarget, listHeading);
+                      void store.verify(b.fileName);
+                    }}
+                  >
                     Verify
                   </button>
-                  <button type="button" disabled={busy} aria-label={`Restore ${b.fileName}`} onClick={() => void store.requestRestore({ fileName: b.fileName })}>
+                  <button
+                    type="button"
+                    disabled={busy}
+                    aria-label={`Restore ${b.fileName}`}
+                    onClick={(e) => {
+                      rememberOrigin(e.currentTarget, listHeading);
+                      void store.requestRestore({ fileName: b.fileName });
+                    }}
+                  >
                     Restore
                   </button>
-                  <button type="button" class="danger" disabled={busy} aria-label={`Delete ${b.fileName}`} onClick={() => store.requestDelete(b.fileName)}>
+                  <button
+                    type="button"
+                    class="danger"
+                    disabled={busy}
+                    aria-label={`Delete ${b.fileName}`}
+                    onClick={(e) => {
+                      rememberOrigin(e.currentTarget, listHeading);
+                      store.requestDelete(b.fileName);
+                    }}
+                  >
                     Delete
                   </button>
                 </td>

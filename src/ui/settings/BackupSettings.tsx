@@ -10,12 +10,18 @@ import { ExportPanel } from './ExportPanel.tsx';
 import { RestorePanel } from './RestorePanel.tsx';
 import { RestoreSummary } from './RestoreSummary.tsx';
 import { StatisticsPanel } from './StatisticsPanel.tsx';
+import { returnFocus } from './focusReturn.ts';
 
 /** Settings → Backup: export, the list of backups, restore, statistics. */
 export function BackupSettings({ store, toasts }: { store: BackupStore; toasts: ToastStore }) {
   const state = useStore(store);
   useEffect(() => store.start(), [store]);
   const c = state.confirmation;
+  const idle = state.operation === null && !state.pending && c === null;
+  // Runs after the dialog (a child) has closed and the buttons are enabled again.
+  useEffect(() => {
+    if (idle) returnFocus();
+  }, [idle]);
   return (
     <>
       <main class="page" aria-busy={state.operation !== null}>

@@ -1,5 +1,6 @@
 import type { BackupState, BackupStore, ExportOptionsState } from './backupStore.ts';
 import { OperationProgress } from './ProgressBar.tsx';
+import { rememberOrigin } from './focusReturn.ts';
 
 const CATEGORIES: { key: 'includeDatabase' | 'includeFiles' | 'includeMetadata'; label: string; hint: string }[] = [
   { key: 'includeDatabase', label: 'Database', hint: 'users, cases, tasks, hearings, orders' },
@@ -42,7 +43,11 @@ export function ExportPanel({ state, store }: { state: BackupState; store: Backu
         />
       </fieldset>
       <div class="actions">
-        <button type="button" class="primary" disabled={busy} onClick={() => void store.exportNow()}>
+        <button type="button" class="primary" disabled={busy} onClick={(e) => {
+            rememberOrigin(e.currentTarget);
+            void store.exportNow();
+          }}
+        >
           Export backup
         </button>
       </div>

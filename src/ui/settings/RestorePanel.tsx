@@ -1,5 +1,6 @@
 import type { BackupState, BackupStore } from './backupStore.ts';
 import { OperationProgress } from './ProgressBar.tsx';
+import { rememberOrigin } from './focusReturn.ts';
 
 export function RestorePanel({ state, store }: { state: BackupState; store: BackupStore }) {
   const { operation, selectedFile, pending } = state;
@@ -9,7 +10,14 @@ export function RestorePanel({ state, store }: { state: BackupState; store: Back
       <h2 id="restore-heading">Restore from a file</h2>
       <p class="muted">Replaces the current data with a backup's. You will see what the backup holds before anything changes.</p>
       <div class="file-pick">
-        <button type="button" disabled={busy} onClick={() => void store.chooseFile()}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={(e) => {
+            rememberOrigin(e.currentTarget);
+            void store.chooseFile();
+          }}
+        >
           Choose backup file…
         </button>
         <span data-testid="selected-file" class={selectedFile ? '' : 'muted'}>
@@ -17,7 +25,15 @@ export function RestorePanel({ state, store }: { state: BackupState; store: Back
         </span>
       </div>
       <div class="actions">
-        <button type="button" class="primary" disabled={busy} onClick={() => void store.requestRestore()}>
+        <button
+          type="button"
+          class="primary"
+          disabled={busy}
+          onClick={(e) => {
+            rememberOrigin(e.currentTarget);
+            void store.requestRestore();
+          }}
+        >
           Restore from file
         </button>
       </div>
