@@ -151,6 +151,33 @@ describe('commands that read do not create (item 1)', () => {
     expect(onFile.json()).toMatchObject({ success: false, code: 'NOT_A_FOLDER' });
   });
 
+  it('a data dir without its database: check reports it, export refuses, neither creates database.sqlite', async () => {
+    const half = join(w.root, 'documents-only');
+    await fsp.cp(join(w.dataDir, 'files'), join(half, 'files'), { recursive: true });
+    const check = await cli(['check', '--data-dir', half, '--json'], w.env);
+    expect(check.code, check.stdout).toBe(1);
+    expect(check.json()).toMatchObject({ success: false, code: 'NOT_FOUND' });
+    expect(String(check.json().error)).toContain('database.sqlite');
+    const exported = await cli(['export', '--data-dir', half, '--backup-dir', join(w.root, 'half-backups'), '--json'], w.env);
+    expect(exported.code).toBe(1);
+    expect(exported.json()).toMatchObject({ success: false, code: 'NOT_FOUND' });
+    expect(String(exported.json().error)).toContain('--no-database');
+    expect(await fsp.readdir(half)).toEqual(['files']);
+    expect(await exists(join(w.root, 'half-backups'))).toBe(false);
+    const documentsOnly = await cli(['export', '--data-dir', half, '--backup-dir', join(w.root, 'half-backups'), '--no-database', '--json'], w.env);
+    expect(documentsOnly.code, documentsOnly.stdout).toBe(0);
+    expect(await fsp.readdir(half)).toEqual(['files']);
+  });
+
+  it('a failed delete or restore does not create a backup dir for its audit line', async () => {
+    const absent = join(w.root, 'no-backups-here');
+    const deleted = await cli(['delete', 'casevault-backup-20260101T000000000Z.zip', '--backup-dir', absent, '--json'], w.env);
+    expect(deleted.json()).toMatchObject({ success: false, code: 'NOT_FOUND' });
+    const restored = await cli(['restore', join(w.root, 'no-such.zip'), '--data-dir', join(w.root, 'r'), '--backup-dir', absent, '--json'], w.env);
+    expect(restored.json()).toMatchObject({ success: false, code: 'NOT_FOUND' });
+    expect(await exists(absent)).toBe(false);
+  });
+
   it('demo refuses a folder of other things', async () => {
     const other = join(w.root, 'documents');
     await fsp.mkdir(other);

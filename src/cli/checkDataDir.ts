@@ -7,12 +7,15 @@ import type { FileSystem } from '../ports/fileSystem.ts';
 import type { Hashing } from '../ports/hashing.ts';
 import { findDocuments } from '../domain/documents.ts';
 import { isBackupError } from '../domain/errors.ts';
+import { DATABASE_FILE } from '../domain/layout.ts';
 import type { BetterSqliteDatabase } from '../infra/betterSqlite/betterSqliteDatabase.ts';
 
 export interface CheckReport {
   readonly healthy: boolean;
   /** 'ok', what integrity_check reported, or why the database could not be opened. */
   readonly integrity: string;
+  /** The data dir has no database.sqlite (it was not created by looking). */
+  readonly databaseMissing: boolean;
   readonly documents: number;
   readonly bytes: number;
   /** Documents whose bytes no longer match their name. */
@@ -35,15 +38,22 @@ export async function checkDataDir(
   let integrity = 'ok';
   let referenced = new Set<string>();
   let databaseReadable = true;
-  try {
-    await db.open();
-    const rows = await db.query<{ integrity_check: string }>('PRAGMA integrity_check');
-    integrity = rows.map((r) => r.integrity_check).join('; ');
-    referenced = new Set((await db.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM documents')).map((r) => r.sha256));
-  } catch (error) {
-    if (!isBackupError(error) || error.code !== 'DATABASE_CORRUPT') throw error;
-    integrity = error.message;
+  // Opening a missing database would create an empty one: a check writes nothing.
+  const databaseMissing = !(await fs.exists(fs.join(dataDir, DATABASE_FILE)));
+  if (databaseMissing) {
+    integrity = `there is no ${DATABASE_FILE} in ${dataDir}`;
     databaseReadable = false;
+  } else {
+    try {
+      await db.open();
+      const rows = await db.query<{ integrity_check: string }>('PRAGMA integrity_check');
+      integrity = rows.map((r) => r.integrity_check).join('; ');
+      referenced = new Set((await db.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM documents')).map((r) => r.sha256));
+    } catch (error) {
+      if (!isBackupError(error) || error.code !== 'DATABASE_CORRUPT') throw error;
+      integrity = error.message;
+      databaseReadable = false;
+    }
   }
   const scan = await findDocuments(fs, dataDir);
   const damaged: string[] = [];
@@ -63,6 +73,7 @@ export async function checkDataDir(
   return {
     healthy: integrity === 'ok' && damaged.length === 0 && missing.length === 0,
     integrity,
+    databaseMissing,
     documents: scan.documents.length,
     bytes,
     damaged,

@@ -11,9 +11,10 @@
  * Appends are serialized within one service; two processes appending at the same instant
  * could fork the chain, which `verifyAuditLog` then reports.
  *
- * An export, a restore or a deletion creates the backup dir for its line if need be; a
- * verification only reads, so where there is no backup dir it records nothing rather than
- * create one (there are no backups there whose custody the log would keep).
+ * An export, a restore or a deletion that succeeded creates the backup dir for its line if
+ * need be; a verification only reads, and a failure wrote nothing, so where there is no
+ * backup dir they record nothing rather than create one (a mistyped --backup-dir must not
+ * leave a folder behind; there are no backups there whose custody the log would keep).
  */
 import type { BackupConfig, BackupDeps } from './deps.ts';
 import { BackupError, type ErrorCode } from './errors.ts';
@@ -84,11 +85,12 @@ export async function readAuditLog(deps: BackupDeps, config: BackupConfig): Prom
 
 /**
  * Appends a record chained to the last line. Rejects with CHECKSUM_MISMATCH if the chain is
- * already broken. Resolves null, writing nothing, for a verification when the backup dir
- * does not exist.
+ * already broken. Resolves null, writing nothing, for a verification or a failure when the
+ * backup dir does not exist.
  */
 export async function appendAudit(deps: BackupDeps, config: BackupConfig, record: AuditRecord): Promise<AuditLine | null> {
-  if (record.action === 'verify' && !(await deps.fs.exists(config.backupDir))) return null;
+  const createsDir = record.action !== 'verify' && record.result === 'ok';
+  if (!createsDir && !(await deps.fs.exists(config.backupDir))) return null;
   const report = await readAuditLog(deps, config);
   if (report.broken) {
     throw new BackupError('CHECKSUM_MISMATCH', `audit: line ${report.broken.line} of ${AUDIT_LOG_FILE} ${report.broken.reason}; not appending to a broken chain`);

@@ -55,7 +55,7 @@ export async function deleteBackup(deps: BackupDeps, config: BackupConfig, fileN
   }
   const listed = await listBackups(deps, config);
   const backup = listed.find((b) => b.fileName === fileName);
-  if (!backup) throw new BackupError('NOT_FOUND', `delete: there is no backup named ${fileName}`);
+  if (!backup) throw new BackupError('NOT_FOUND', `delete: there is no backup named ${fileName} in ${config.backupDir} (the list of backups shows their names)`);
   await deps.fs.remove(backup.filePath + SIDECAR_SUFFIX);
   await deps.fs.remove(backup.filePath);
   await deps.fs.syncDir(config.backupDir);

@@ -51,10 +51,12 @@ export const command: Command = {
       ];
       const data = { recovery, leftovers, ...report };
       if (report.healthy) return { message: 'The data dir is healthy', data, lines };
-      const code = report.integrity !== 'ok' ? 'DATABASE_CORRUPT' : 'DOCUMENT_MISMATCH';
-      const error = report.integrity !== 'ok'
-        ? `check: the database fails its integrity check (${report.integrity})`
-        : `check: ${report.damaged.length} damaged and ${report.missing.length} missing documents`;
+      const code = report.databaseMissing ? 'NOT_FOUND' : report.integrity !== 'ok' ? 'DATABASE_CORRUPT' : 'DOCUMENT_MISMATCH';
+      const error = report.databaseMissing
+        ? `check: ${report.integrity}; the documents are there, their database is not (restore a backup that holds it)`
+        : report.integrity !== 'ok'
+          ? `check: the database fails its integrity check (${report.integrity})`
+          : `check: ${report.damaged.length} damaged and ${report.missing.length} missing documents`;
       return { message: 'The data dir has problems', data, lines, failure: { code, error } };
     } finally {
       await system.dispose();

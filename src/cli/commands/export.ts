@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BackupError } from '../../domain/errors.ts';
+import { DATABASE_FILE } from '../../domain/layout.ts';
 import { UsageError, hasFlag, positionals, stringFlag } from '../args.ts';
 import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, requireLevel, type Command } from '../context.ts';
 import { formatBytes, shellQuote } from '../output.ts';
@@ -32,6 +36,11 @@ export const command: Command = {
     // 'if-free': exporting while the app runs is what the live snapshot is for.
     const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'export', dataDir: 'read', dataDirLock: 'if-free', openDatabase: false });
     try {
+      const database = join(system.config.dataDir, DATABASE_FILE);
+      if (options.includeDatabase && !existsSync(database)) {
+        // Snapshotting a missing database would create an empty one in the data dir.
+        throw new BackupError('NOT_FOUND', `export: there is no ${DATABASE_FILE} in ${system.config.dataDir}; give --no-database to export the documents and settings alone`);
+      }
       const result = await system.service.exportNow(options, { signal: ctx.signal, onProgress: ctx.onProgress });
       const c = result.metadata.counts;
       return {
