@@ -1,7 +1,8 @@
 /**
  * The integration suite's world: real temp dirs, the real adapters (node:fs, better-sqlite3,
- * archiver/yauzl), the CLI as a child process, and the state of a data dir read back from
- * disk for comparison (WAL-aware: a -wal beside the database is replayed on a copy first).
+ * our zip writer and reader), the CLI as a child process, and the state of a data dir read
+ * back from disk for comparison (WAL-aware: a -wal beside the database is replayed on a copy
+ * first).
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
