@@ -173,9 +173,11 @@ describe('commands that read do not create (item 1)', () => {
     const absent = join(w.root, 'no-backups-here');
     const deleted = await cli(['delete', 'casevault-backup-20260101T000000000Z.zip', '--backup-dir', absent, '--json'], w.env);
     expect(deleted.json()).toMatchObject({ success: false, code: 'NOT_FOUND' });
-    const restored = await cli(['restore', join(w.root, 'no-such.zip'), '--data-dir', join(w.root, 'r'), '--backup-dir', absent, '--json'], w.env);
+    const restored = await cli(['restore', join(w.root, 'no-such.zip'), '--data-dir', join(w.root, 'new', 'machine', 'data'), '--backup-dir', absent, '--json'], w.env);
     expect(restored.json()).toMatchObject({ success: false, code: 'NOT_FOUND' });
+    expect(String(restored.json().error)).toContain(join(w.root, 'no-such.zip'));
     expect(await exists(absent)).toBe(false);
+    expect(await exists(join(w.root, 'new'))).toBe(false); // nor the folders of a data dir it never restored
   });
 
   it('demo refuses a folder of other things', async () => {
@@ -543,6 +545,9 @@ describe('a damaged backup, and usage mistakes (items 4 and 8)', () => {
     expect(json.json()).toMatchObject({ success: false, code: 'INVALID_INPUT' });
     expect(String(json.json().error)).toContain('did you mean "verify"?');
     expect((await cli(['frobnicate'], w.env)).stderr).not.toContain('did you mean');
+    const help = await cli(['help', 'exprot'], w.env);
+    expect(help.code).toBe(2);
+    expect(help.stderr).toContain('did you mean "export"?');
     const option = await cli(['export', '--data-dri', w.dataDir, '--json'], w.env);
     expect(option.code).toBe(2);
     expect(String(option.json().error)).toContain('did you mean --data-dir?');

@@ -83,9 +83,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     else io.stderr.write(`casevault${name && COMMANDS[name] && !named ? ` ${name}` : ''}: ${error}\n${detail === undefined ? '' : `  detail: ${detail}\n`}`);
     return exit;
   };
+  const unknownCommand = (word: string): number => {
+    const near = closest(word, Object.keys(COMMANDS));
+    return fail(EXIT.usage, 'INVALID_INPUT', `unknown command "${word}"; ${near ? `did you mean "${near}"?` : 'see casevault --help'}`, 'Usage error');
+  };
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
-    if (topic && COMMANDS[topic]) io.stdout.write(commandHelp((await COMMANDS[topic]!()).command));
+    if (topic && !COMMANDS[topic]) return unknownCommand(topic);
+    if (topic) io.stdout.write(commandHelp((await COMMANDS[topic]!()).command));
     else io.stdout.write(mainHelp());
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
@@ -95,10 +100,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT.ok;
   }
   const load = COMMANDS[name];
-  if (!load) {
-    const near = closest(name, Object.keys(COMMANDS));
-    return fail(EXIT.usage, 'INVALID_INPUT', `unknown command "${name}"; ${near ? `did you mean "${near}"?` : 'see casevault --help'}`, 'Usage error');
-  }
+  if (!load) return unknownCommand(name);
   const { command } = await load();
   let result: CommandResult;
   const progress = progressReporter(io.stderr, io.env);

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BackupError } from '../../domain/errors.ts';
 import { positionals } from '../args.ts';
 import { withAdvice } from '../advice.ts';
 import { shellQuote } from '../output.ts';
-import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, backupPath, dirsForFile, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, LATEST, backupPath, dirsForFile, openSystem, type Command } from '../context.ts';
 
 export const command: Command = {
   name: 'restore',
@@ -16,6 +19,8 @@ export const command: Command = {
   flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [file] = positionals(args, ['FILE']);
+    // Before the data dir's lock, which would create the folders above a new data dir.
+    if (file !== LATEST && !existsSync(resolve(file!))) throw new BackupError('NOT_FOUND', `restore: ${resolve(file!)} does not exist`);
     const system = await openSystem(ctx, await dirsForFile(args, ctx.env, file!), { operation: 'restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false });
     try {
       const path = await backupPath(system, file!, 'restore');
