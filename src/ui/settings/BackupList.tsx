@@ -47,7 +47,7 @@ export function BackupList({ state, store }: { state: BackupState; store: Backup
                   {b.fileName}
                 </th>
                 <td>{formatDate(b.createdAt)}</td>
-                <td>{formatBytes(b.size)}</td>
+                <td class="size">{formatBytes(b.size)}</td>
                 <td>
                   <code title={b.checksum ?? undefined}>{shortChecksum(b.checksum)}</code>
                 </td>

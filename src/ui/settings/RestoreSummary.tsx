@@ -46,16 +46,15 @@ export function RestoreSummary({ confirmation }: { confirmation: RestoreConfirma
         </tbody>
       </table>
       <p data-testid="safety-note">
-        The current data will be replaced. <strong>A safety copy of it is kept</strong>
+        The current data will be replaced. <strong>A safety copy of it is kept</strong>{' '}
         {current ? (
           <>
-            {' '}
-            beside it, as <code>{current.dataDir}.safety-…</code>
+            as <code>{current.dataDir}.safety-…</code>
           </>
         ) : (
-          ' beside the data folder'
+          'beside the data folder'
         )}
-        , until the next restore replaces it, so this can be undone by hand.
+        , so this can be undone by hand (the next restore replaces that copy).
       </p>
     </>
   );
