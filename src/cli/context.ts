@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
 import { AUDIT_LOG_FILE } from '../domain/auditLog.ts';
 import { dateFromFileName } from '../domain/backupFiles.ts';
 import { requireDataDir, requireFolderOrMissing, requireRestoreTarget } from '../domain/dataDir.ts';
@@ -11,7 +12,6 @@ import { composeNodeBackupService, createNodeFileSystem, type NodeBackup, type N
 import { UsageError, stringFlag, type FlagSpec, type ParsedArgs } from './args.ts';
 import { defaultBackupDir, defaultDataDir } from './paths.ts';
 import { shellQuote, type Writer } from './output.ts';
-import { resolve } from 'node:path';
 
 export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
@@ -55,11 +55,11 @@ export function dirsOf(args: ParsedArgs, env: NodeJS.ProcessEnv): { dataDir: str
 export const LATEST = 'latest';
 
 /**
- * The dirs of a command that opens a backup FILE (verify, restore; `latest` is in the backup
- * dir), whose audit line goes
+ * The dirs of a command that opens a backup FILE (verify, restore), whose audit line goes
  * into a backup dir: --backup-dir if given; else the file's own folder when that is a backup
  * dir (it holds the audit log, or the file has the name an export gives: export put it
- * there), so its line joins those of the export that made it; else the default.
+ * there), so its line joins those of the export that made it; else the default (where
+ * `latest` is looked for too).
  */
 export async function dirsForFile(args: ParsedArgs, env: NodeJS.ProcessEnv, file: string): Promise<{ dataDir: string; backupDir: string }> {
   const dirs = dirsOf(args, env);

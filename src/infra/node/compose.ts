@@ -141,9 +141,9 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
   // starting size (their memory grew with the number of entries).
   const memory = createMemoryGovernor();
   const lockMode = options.dataDirLock ?? 'exclusive';
-  // Before any lock: a lock file beside a path under a file fails with an errno, not a message.
   const operation = options.operation ?? 'start';
-  // Symlinks followed for the check only: the lock and the swap stay beside the path as given.
+  // Before any lock: a lock file beside a path under a file fails with an errno, not a message.
+  // Symlinks are followed for the check only: the lock and the swap stay beside the path as given.
   const followed = (path: string) => realpath(path).catch(() => path);
   if (lockMode !== 'none') await requireFolderOrMissing(fs, await followed(config.dataDir), operation, 'data dir');
   await requireFolderOrMissing(fs, await followed(config.backupDir), operation, 'backup dir');
@@ -170,8 +170,9 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
         exportNow: async (input?: unknown, run?: RunOptions) => {
           const lock = await acquireLock(backupLockPath, holder, exportBusy(config.backupDir));
           try {
-            // Under the lock no other export runs: what an interrupted one left can go.
-            await cleanBackupDir(deps, config);
+            // Under the lock no other export runs: what an interrupted one left can go (if it
+            // cannot, the export still runs; `casevault check` names what is left).
+            await cleanBackupDir(deps, config).catch((error: unknown) => log('export: removing what an interrupted export left failed', error));
             return await memory.collectingEarly(() => base.exportNow(input, run));
           } finally {
             await lock.release();
