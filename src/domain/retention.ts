@@ -11,10 +11,11 @@
  *   always kept (these take no slot of the counted rules: the rules run over all backups);
  * - a backup is kept if any rule keeps it, and every rule that does is given as a reason.
  * restic walks the list newest first and keeps a snapshot whose bucket differs from the last
- * kept one; grouping first is the same wherever a zone's local time never runs backwards
- * across a bucket boundary (true of every IANA zone for days and longer), and it is the
- * documented meaning where it would. Nothing depends on the current time, so a decision
- * applied to what it keeps keeps all of it.
+ * kept one; grouping first gives the same result wherever local time does not run backwards
+ * across a bucket boundary (a DST fall-back repeats an hour inside one day: the spec checks
+ * the equality in eight zones, 2019–2031), and where it would, grouping is the documented
+ * meaning ("the N most recent days that have a backup"). Nothing depends on the current
+ * time, so a decision applied to what it keeps keeps all of it.
  */
 import { bucketOf, type BucketUnit } from './localTime.ts';
 import type { RetentionPolicy } from './policy.ts';
