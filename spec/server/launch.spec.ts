@@ -18,12 +18,22 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs the launcher to its exit; a shell that starts (it would serve forever) is stopped and fails the test. */
-function launch(args: readonly string[]): Promise<Run> {
+/**
+ * Runs the launcher to its exit; a shell that starts (it would serve forever) is stopped and
+ * fails the test. `electron`: the folder of a stand-in Electron binary (ELECTRON_OVERRIDE_DIST_PATH);
+ * without it the browser shell is forced (CASEVAULT_SHELL).
+ */
+function launch(args: readonly string[], electron?: string): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CASEVAULT_DATA_DIR: '', CASEVAULT_BACKUP_DIR: '', NO_COLOR: '1' };
+  if (electron === undefined) env.CASEVAULT_SHELL = '1';
+  else {
+    delete env.CASEVAULT_SHELL;
+    env.ELECTRON_OVERRIDE_DIST_PATH = electron;
+  }
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/electron/launch.ts'), ...args], {
       cwd: REPO,
-      env: { ...process.env, CASEVAULT_SHELL: '1', CASEVAULT_DATA_DIR: '', CASEVAULT_BACKUP_DIR: '', NO_COLOR: '1' },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -142,5 +152,37 @@ describe('npm start -- --data-dir D --no-demo', () => {
     expect(run.stderr).toContain(`${other} is not a data dir`);
     expectNoStack(run);
     expect(await fsp.readdir(other)).toEqual(['letter.txt']);
+  });
+});
+
+describe('npm start where an Electron binary is installed', () => {
+  let root: string;
+  let electron: string;
+  beforeAll(async () => {
+    root = await fsp.mkdtemp(join(tmpdir(), 'casevault-launch-electron-'));
+    // A stand-in for Electron's binary: it says what it was started with, and exits.
+    electron = join(root, 'electron-dist');
+    await fsp.mkdir(electron);
+    await fsp.writeFile(join(electron, 'electron'), '#!/bin/sh\necho "electron started: data=$CASEVAULT_DATA_DIR backups=$CASEVAULT_BACKUP_DIR"\n', { mode: 0o755 });
+  });
+  afterAll(async () => fsp.rm(root, { recursive: true, force: true }));
+
+  it('hands --data-dir and --backup-dir to the Electron app', async () => {
+    const data = join(root, 'data');
+    await fsp.mkdir(data);
+    await fsp.writeFile(join(data, 'database.sqlite'), '');
+    const run = await launch(['--data-dir', data, '--backup-dir', join(root, 'backups')], electron);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`electron started: data=${data} backups=${join(root, 'backups')}`);
+  });
+
+  it('refuses a --data-dir that is not a data dir before it starts Electron', async () => {
+    const typo = join(root, 'dta');
+    const run = await launch(['--data-dir', typo], electron);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`there is no data dir at ${typo}`);
+    expect(run.stdout).not.toContain('electron started');
+    expectNoStack(run);
+    expect(await fsp.stat(typo).catch(() => null)).toBeNull();
   });
 });

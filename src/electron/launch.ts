@@ -4,11 +4,14 @@
  * The binary is looked for without `require('electron')`, which would try to download it.
  * The options are read first, whichever starts: `--help` prints the usage (exit 0), a mistake
  * one line and the usage (exit 2); the Electron app gets --data-dir and --backup-dir as
- * CASEVAULT_DATA_DIR and CASEVAULT_BACKUP_DIR, which its main process reads.
+ * CASEVAULT_DATA_DIR and CASEVAULT_BACKUP_DIR, which its main process reads. A --data-dir
+ * must already be a data dir there (the app has no demo data to put in a new one): it is
+ * checked before Electron starts, and refused with one line naming it (exit 1).
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { SHELL_ONLY_OPTIONS, StartUsageError, parseStartArgs, startUsage, type StartArgs } from '../server/startArgs.ts';
+import { checkStartDirs, startFailureMessage } from '../server/startDirs.ts';
 import { electronBinary } from './electronBinary.ts';
 
 const argv = process.argv.slice(2);
@@ -32,6 +35,12 @@ if (binary !== null && process.env.CASEVAULT_SHELL === undefined) {
   const env = { ...process.env };
   if (args.dataDir !== undefined) env.CASEVAULT_DATA_DIR = resolve(args.dataDir);
   if (args.backupDir !== undefined) env.CASEVAULT_BACKUP_DIR = resolve(args.backupDir);
+  if (args.dataDir !== undefined) {
+    await checkStartDirs({ dataDir: resolve(args.dataDir), backupDir: args.backupDir && resolve(args.backupDir), acceptNew: false }).catch((error: unknown) => {
+      process.stderr.write(startFailureMessage(error));
+      process.exit(1);
+    });
+  }
   const { buildElectron } = await import('./build.ts');
   const main = await buildElectron();
   // better-sqlite3 is a native module: under Electron it must be built for Electron's ABI

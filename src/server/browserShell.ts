@@ -3,20 +3,18 @@
  * service for the data dir, the handler table, and the loopback server. Used by `npm start`
  * (start.ts) and by the end-to-end tests, which run one per test on its own temp data dir.
  *
- * It shows the data dir it was given and never makes up another: a missing or empty folder
- * gets the demo data when `demo` is on and is refused otherwise (NOT_FOUND, NOT_A_DATA_DIR),
- * as is a file or a folder of something else in either case (the demo is never written into
- * a folder that holds other things). Composing would create an empty database there, and the
- * page would show it, and export it, as if it were the person's data.
+ * It shows the data dir it was given and never makes up another (startDirs.ts): a missing or
+ * empty folder gets the demo data when `demo` is on and is refused otherwise (NOT_FOUND,
+ * NOT_A_DATA_DIR), as is a file or a folder of something else in either case (the demo is
+ * never written into a folder that holds other things).
  */
-import { mkdtemp, realpath } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspectDataDir, requireDataDir, requireFolderOrMissing } from '../domain/dataDir.ts';
 import { createBackupIpc } from '../electron/main/backupIpc.ts';
 import { composeBackupService, type ComposedBackup } from '../electron/main/compose.ts';
-import { createNodeFileSystem } from '../infra/node/index.ts';
 import { seedDemoData } from './demoData.ts';
+import { checkStartDirs } from './startDirs.ts';
 import { startShell } from './shellServer.ts';
 import { throttleReads } from './throttle.ts';
 
@@ -42,14 +40,9 @@ export interface BrowserShell {
 
 export async function launchBrowserShell(options: BrowserShellOptions): Promise<BrowserShell> {
   const log = options.log ?? ((message: string, error?: unknown) => console.error(`[casevault] ${message}`, error ?? ''));
-  const fs = createNodeFileSystem();
-  // The port's stat does not follow symlinks, and either dir may well be a link to a folder.
-  const followed = (path: string) => realpath(path).catch(() => path);
-  const shape = await inspectDataDir(fs, await followed(options.dataDir));
-  const seed = options.demo !== false && (shape === 'missing' || shape === 'empty');
-  if (!seed) await requireDataDir(fs, await followed(options.dataDir), 'start');
-  await requireFolderOrMissing(fs, await followed(options.backupDir), 'start', 'backup dir');
-  const seeded = seed ? await seedDemoData(options.dataDir) : false;
+  const demo = options.demo !== false;
+  const { isNew } = await checkStartDirs({ dataDir: options.dataDir, backupDir: options.backupDir, acceptNew: demo });
+  const seeded = demo && isNew ? await seedDemoData(options.dataDir) : false;
   const throttle = options.throttle;
   const runtime = await composeBackupService({
     dataDir: options.dataDir,

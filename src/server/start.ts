@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { isBackupError } from '../domain/errors.ts';
 import { launchBrowserShell } from './browserShell.ts';
 import { StartUsageError, parseStartArgs, startUsage, type StartArgs } from './startArgs.ts';
+import { startFailureMessage } from './startDirs.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -41,14 +42,9 @@ const shell = await launchBrowserShell({
   ...(args.throttle === undefined ? {} : { throttle: args.throttle }),
 }).catch((error: unknown) => {
   // What the person can fix (a wrong path, a data dir in use) is one line; a bug keeps its stack.
-  if (isBackupError(error)) {
-    const hint = !args.demo && (error.code === 'NOT_FOUND' || error.code === 'NOT_A_DATA_DIR') ? '\n(without --no-demo, a missing or empty folder gets the demo data)' : '';
-    process.stderr.write(`casevault shell could not start: ${error.message.replace(/^start: /, '')}${hint}\n`);
-  } else if (error instanceof Error && error.message.startsWith('casevault shell: ')) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(`casevault shell could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  }
+  const newFolder = isBackupError(error) && (error.code === 'NOT_FOUND' || error.code === 'NOT_A_DATA_DIR');
+  const hint = !args.demo && newFolder ? '\n(without --no-demo, a missing or empty folder gets the demo data)' : '';
+  process.stderr.write(startFailureMessage(error, hint));
   process.exit(1);
 });
 if (shell.seeded) console.log(`casevault shell: seeded demo data in ${dataDir}`);
