@@ -32,6 +32,11 @@ export const ERROR_CODES = [
   'POLICY_INVALID',
   'STATE_CORRUPT',
   'INTERNAL',
+  'ENCRYPTED_NEEDS_KEY',
+  'WRONG_KEY',
+  'WRONG_PASSWORD',
+  'ENCRYPTED_DAMAGED',
+  'KEY_FILE_DAMAGED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -66,6 +71,11 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   POLICY_INVALID: 'The backup policy file is damaged or invalid',
   STATE_CORRUPT: 'The backup state file is damaged',
   INTERNAL: 'Something went wrong',
+  ENCRYPTED_NEEDS_KEY: 'This backup is encrypted: it needs the password or the recovery key',
+  WRONG_KEY: 'This backup was encrypted to other keys',
+  WRONG_PASSWORD: 'The password is wrong',
+  ENCRYPTED_DAMAGED: 'The encrypted backup is damaged or was altered',
+  KEY_FILE_DAMAGED: 'The key file is damaged',
 };
 
 export class BackupError extends Error {
