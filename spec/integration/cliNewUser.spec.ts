@@ -4,7 +4,7 @@
  * a temp dir, no CASEVAULT_*), so a test also sees what a command wrote where it should not;
  * the README walkthrough as a real process through bin/casevault.mjs.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
@@ -654,16 +654,18 @@ describe('the README walkthrough, twice in a row, through bin/casevault.mjs (ite
   });
   afterAll(async () => t.cleanup());
 
-  // README.md, "Try it first: the command line on demo data", with /tmp/cv in a temp dir and
-  // `npx casevault` as the process npx starts (bin/casevault.mjs).
-  const WALKTHROUGH = [
-    'npx casevault demo --data-dir /tmp/cv/data',
-    'npx casevault export --data-dir /tmp/cv/data --backup-dir /tmp/cv/backups',
-    'npx casevault list --backup-dir /tmp/cv/backups',
-    'npx casevault verify latest --backup-dir /tmp/cv/backups',
-    'npx casevault restore latest --backup-dir /tmp/cv/backups --data-dir /tmp/cv/data',
-    'npx casevault check --data-dir /tmp/cv/data --backup-dir /tmp/cv/backups',
-  ];
+  // README.md's "Try it first" block, read from the README itself so the two cannot drift,
+  // with /tmp/cv in a temp dir and `npx casevault` as the process npx starts (bin/casevault.mjs).
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block = /### Try it first[^\n]*\n+```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const WALKTHROUGH = block
+    .split('\n')
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter((line) => line.startsWith('npx casevault '));
+
+  it('reads the walkthrough from the README', () => {
+    expect(WALKTHROUGH.map((line) => line.split(' ')[2])).toEqual(['demo', 'export', 'list', 'verify', 'restore', 'check']);
+  });
 
   it('every command exits 0, the second time too', async () => {
     const cv = join(t.root, 'cv');
