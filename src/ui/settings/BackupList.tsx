@@ -2,6 +2,7 @@ import type { BackupState, BackupStore } from './backupStore.ts';
 import { formatBytes, formatDate, shortChecksum } from '../format.ts';
 import { OperationProgress } from './ProgressBar.tsx';
 import { rememberOrigin } from './focusReturn.ts';
+import { LoadFailed } from './LoadFailed.tsx';
 
 /** Where the focus goes when the control that had it went with its row: the list's heading. */
 const listHeading = () => document.getElementById('backups-heading');
@@ -21,7 +22,9 @@ export function BackupList({ state, store }: { state: BackupState; store: Backup
         </p>
       )}
       {operation?.kind === 'verify' && <OperationProgress operation={operation} onCancel={() => void store.cancel()} />}
-      {backups === null ? (
+      {state.loadFailed.list ? (
+        <LoadFailed what="The list of backups" headingId="backups-heading" onRetry={() => void store.refresh()} />
+      ) : backups === null ? (
         <p class="muted">Loading…</p>
       ) : backups.length === 0 ? (
         <p class="muted" data-testid="no-backups">

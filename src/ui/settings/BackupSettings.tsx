@@ -30,8 +30,8 @@ export function BackupSettings({ store, toasts }: { store: BackupStore; toasts: 
           <p class="muted">Your cases, tasks, hearings, orders and documents in one verified ZIP file.</p>
         </header>
         <div class="grid">
-          <CurrentData current={state.current} />
-          <StatisticsPanel statistics={state.statistics} />
+          <CurrentData current={state.current} failed={state.loadFailed.current} onRetry={() => void store.refresh()} />
+          <StatisticsPanel statistics={state.statistics} failed={state.loadFailed.statistics} onRetry={() => void store.refresh()} />
           <ExportPanel state={state} store={store} />
           <RestorePanel state={state} store={store} />
         </div>

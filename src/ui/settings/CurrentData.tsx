@@ -1,6 +1,7 @@
 import type { CurrentCounts } from '../../electron/shared/channels.ts';
 import type { CurrentData as Current } from './backupStore.ts';
 import { formatBytes } from '../format.ts';
+import { LoadFailed } from './LoadFailed.tsx';
 
 export const COUNT_ROWS: { key: keyof CurrentCounts & string; label: string }[] = [
   { key: 'cases', label: 'Cases' },
@@ -12,18 +13,22 @@ export const COUNT_ROWS: { key: keyof CurrentCounts & string; label: string }[] 
 ];
 
 /** The data dir the page shows: where it is, and what it holds. */
-export function CurrentData({ current }: { current: Current | null }) {
+export function CurrentData({ current, failed, onRetry }: { current: Current | null; failed: boolean; onRetry: () => void }) {
   const counts = current?.counts ?? null;
   return (
     <section class="card" aria-labelledby="current-heading">
-      <h2 id="current-heading">Your data now</h2>
+      <h2 id="current-heading" tabIndex={-1}>
+        Your data now
+      </h2>
       {current !== null && (
         <p class="location">
           <span class="muted">In </span>
           <code data-testid="data-dir">{current.dataDir}</code>
         </p>
       )}
-      {counts === null ? (
+      {failed ? (
+        <LoadFailed what="Your data" headingId="current-heading" onRetry={onRetry} />
+      ) : counts === null ? (
         <p class="muted">Loading…</p>
       ) : (
         <dl class="counts" data-testid="current-counts">

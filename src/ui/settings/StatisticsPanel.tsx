@@ -1,11 +1,16 @@
 import type { BackupStatistics } from '../../electron/shared/channels.ts';
 import { formatBytes, formatDate } from '../format.ts';
+import { LoadFailed } from './LoadFailed.tsx';
 
-export function StatisticsPanel({ statistics }: { statistics: BackupStatistics | null }) {
+export function StatisticsPanel({ statistics, failed, onRetry }: { statistics: BackupStatistics | null; failed: boolean; onRetry: () => void }) {
   return (
     <section class="card" aria-labelledby="stats-heading">
-      <h2 id="stats-heading">Statistics</h2>
-      {statistics === null ? (
+      <h2 id="stats-heading" tabIndex={-1}>
+        Statistics
+      </h2>
+      {failed ? (
+        <LoadFailed what="The statistics of the backups" headingId="stats-heading" onRetry={onRetry} />
+      ) : statistics === null ? (
         <p class="muted">Loading…</p>
       ) : (
         <dl class="stats" data-testid="statistics">

@@ -73,6 +73,8 @@ export interface BackupState {
   readonly confirmation: Confirmation | null;
   /** Inspecting a backup before the restore confirmation, choosing a file, deleting. */
   readonly pending: boolean;
+  /** What could not be loaded: its card says so (not "Loading…" for ever) and offers to try again. */
+  readonly loadFailed: { readonly list: boolean; readonly statistics: boolean; readonly current: boolean };
 }
 
 export interface BackupStore extends ReadableStore<BackupState> {
@@ -104,7 +106,9 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
     selectedFile: null,
     confirmation: null,
     pending: false,
+    loadFailed: { list: false, statistics: false, current: false },
   });
+  const loadFailed = (change: Partial<BackupState['loadFailed']>) => store.update((s) => ({ loadFailed: { ...s.loadFailed, ...change } }));
   let counter = 0;
   const newOperationId = (kind: OperationKind) => `ui-${kind}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -135,15 +139,18 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
   async function loadBackups(): Promise<void> {
     const [list, stats] = await Promise.all([bridge.invoke('backup:listBackups'), bridge.invoke('backup:getStatistics')]);
     if (list.success) store.update({ backups: list.backups, backupDir: list.backupDir });
-    else showFailure(list, 'load');
+    else showFailure(list, 'list');
+    loadFailed({ list: !list.success, statistics: !stats.success });
     if (stats.success) store.update({ statistics: stats.statistics });
-    else showFailure(stats, 'load');
+    // The statistics are read from the same folder: when the list failed, its toast says why.
+    else if (list.success) showFailure(stats, 'list');
   }
 
   async function loadCounts(): Promise<CurrentData | null> {
     const response = await bridge.invoke('backup:getCurrentCounts');
+    loadFailed({ current: !response.success });
     if (!response.success) {
-      showFailure(response, 'load');
+      showFailure(response, 'count');
       return null;
     }
     const current: CurrentData = { counts: response.counts, dataDir: response.dataDir, hasSettings: response.hasSettings };
@@ -206,10 +213,14 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
     },
 
     async refresh() {
+      // Pending like any other wait, so the page is idle again (and gives the focus back) after it.
+      store.update({ pending: true });
       try {
         await Promise.all([loadBackups(), loadCounts()]);
       } catch (error) {
         showBridgeError('Loading the backup page', error);
+      } finally {
+        store.update({ pending: false });
       }
     },
 

@@ -6,13 +6,15 @@
  */
 import type { ErrorCode } from '../../domain/errors.ts';
 
-/** What the page was doing when it failed. */
-export type FailedAction = 'export' | 'restore' | 'verify' | 'delete' | 'load' | 'choose' | 'cancel';
+/** What the page was doing when it failed: `list` reads the backup dir, `count` the data dir. */
+export type FailedAction = 'export' | 'restore' | 'verify' | 'delete' | 'list' | 'count' | 'choose' | 'cancel';
 
 /** `subject` is the file's name in quotes, or "the backup" when the page has no name. */
 type Text = (subject: string, action: FailedAction) => string;
 
 const ANOTHER = 'Choose another backup, or copy this one again from where you keep your copies.';
+const BACKUP_DIR_GONE =
+  'The backup folder cannot be read: it was moved, or something else is in its place (“Details” names it). Put it back, then press “Try again”.';
 const NOT_OURS = 'Choose a casevault backup instead (made by Export, named “casevault-backup-….zip”).';
 
 const VERB: Record<FailedAction, string> = {
@@ -20,7 +22,8 @@ const VERB: Record<FailedAction, string> = {
   restore: 'restore the backup',
   verify: 'check the backup',
   delete: 'delete the backup',
-  load: 'read your data and the list of backups',
+  list: 'read the backup folder',
+  count: 'read your data folder',
   choose: 'open the chosen file',
   cancel: 'cancel',
 };
@@ -49,11 +52,14 @@ const TEXTS: Partial<Record<ErrorCode, Text>> = {
   NO_SPACE: (_s, a) => `There is not enough free disk space to ${VERB[a]}. Free some space, then try again. Nothing was changed.`,
   PERMISSION_DENIED: (_s, a) => `The system did not allow casevault to ${VERB[a]}: a file or folder it needs may not be read or written. Check its permissions (the details name it), then try again.`,
   NOT_FOUND: (s, a) =>
-    a === 'load' || a === 'export'
-      ? 'Your data folder is no longer where it was. Close the page and start casevault again on the right folder.'
-      : `${s} is no longer there: it was moved or deleted. Choose it again, or pick another backup from the list.`,
+    a === 'list'
+      ? BACKUP_DIR_GONE
+      : a === 'count' || a === 'export'
+        ? 'Your data folder is no longer where it was. Close the page and start casevault again on the right folder.'
+        : `${s} is no longer there: it was moved or deleted. Choose it again, or pick another backup from the list.`,
   NOT_A_DATA_DIR: () => 'The data folder does not hold casevault data. Close the page and start casevault again on the right folder.',
-  NOT_A_FOLDER: () => 'A path casevault was given is a file where a folder should be. Close the page and start casevault again with the right folders.',
+  NOT_A_FOLDER: (_s, a) =>
+    a === 'list' ? BACKUP_DIR_GONE : 'A path casevault was given is a file where a folder should be. Close the page and start casevault again with the right folders.',
   ALREADY_EXISTS: () => 'A file of that name already exists. Wait a moment, then try again.',
   IO_ERROR: (_s, a) => `The disk reported an error while trying to ${VERB[a]}. Check the disk, then try again.`,
   BUSY: () => 'Another backup, restore or check is running. Wait for it to finish, or cancel it, then try again.',
