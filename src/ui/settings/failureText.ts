@@ -15,7 +15,7 @@ type Text = (subject: string, action: FailedAction) => string;
 const ANOTHER = 'Choose another backup, or copy this one again from where you keep your copies.';
 const BACKUP_DIR_GONE =
   'The backup folder cannot be read: it was moved, or something else is in its place (“Details” names it). Put it back, then press “Try again”.';
-const NOT_OURS = 'Choose a casevault backup instead (made by Export, named “casevault-backup-….zip”).';
+const NOT_OURS = 'Choose a casevault backup instead: a “casevault-backup-(date).zip” file made by Export.';
 
 const VERB: Record<FailedAction, string> = {
   export: 'write the backup',
@@ -29,7 +29,7 @@ const VERB: Record<FailedAction, string> = {
 };
 
 const TEXTS: Partial<Record<ErrorCode, Text>> = {
-  NOT_A_ZIP: (s) => `${s} is not a ZIP file, so it is not a casevault backup (it may be empty, or another kind of file renamed .zip). ${NOT_OURS}`,
+  NOT_A_ZIP: (s) => `${s} is not a ZIP file (it may be empty, or another kind of file renamed .zip). ${NOT_OURS}`,
   TRUNCATED: (s) => `${s} is incomplete: it ends early, as a file does when copying or downloading it was cut off. Copy it again from where it came from, or choose another backup.`,
   CORRUPT_ENTRY: (s) => `Part of ${s} is damaged and cannot be read. ${ANOTHER}`,
   CHECKSUM_MISMATCH: (s) => `${s} no longer matches the checksums it was sealed with: it was changed or damaged after it was made. ${ANOTHER}`,
