@@ -6,7 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/ports/database.ts';
 import { BackupError } from '../../src/domain/errors.ts';
-import { SCHEMA_VERSION } from '../../src/infra/sqlite/schema.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/infra/sqlite/schema.ts';
+import { loadSqlJs } from '../../src/infra/sqljs/sqlJsDatabase.ts';
 import { canonicalDump } from '../support/canonicalDump.ts';
 import { codeOf } from '../support/codeOf.ts';
 
@@ -22,9 +23,40 @@ export interface DatabaseFixture {
   writeBytes(path: string, bytes: Uint8Array): Promise<void>;
   /** Names in the scratch folder. */
   list(): Promise<string[]>;
+  exists(path: string): Promise<boolean>;
   cleanup(): Promise<void>;
 }
 
+
+/**
+ * A database as the app may have made it before it had migrations: the app's tables and
+ * rows, but `user_version` 0. Opening it for writing would migrate it (and fail: the tables
+ * exist); a backup must read it as it is.
+ */
+async function unmigratedDatabase(): Promise<Uint8Array> {
+  const SQL = await loadSqlJs();
+  const handle = new SQL.Database();
+  try {
+    handle.exec(MIGRATIONS.join('\n'));
+    handle.exec(`INSERT INTO users (name) VALUES ('Ana'), ('Ben'); INSERT INTO cases (user_id, title) VALUES (1, 'Doe v. Roe')`);
+    return handle.export();
+  } finally {
+    handle.close();
+  }
+}
+
+/** A live database of `cases` rows, closed, with the middle of pages 3 and 4 overwritten. */
+async function damagedLiveDatabase(fx: DatabaseFixture): Promise<Uint8Array> {
+  await fx.db.open();
+  for (let i = 0; i < 200; i += 1) await fx.write(`INSERT INTO cases (title, notes) VALUES (?, ?)`, [`case ${i}`, 'x'.repeat(300)]);
+  const target = `${fx.scratch}/clean.sqlite`;
+  await fx.db.snapshotTo(target);
+  await fx.db.close();
+  const bytes = await fx.readBytes(target);
+  for (let i = 4096 * 2 + 100; i < 4096 * 4; i += 1) bytes[i] = (i * 13) % 256;
+  await fx.writeBytes(fx.livePath, bytes);
+  return bytes;
+}
 
 export function databaseContract(name: string, make: () => Promise<DatabaseFixture>): void {
   describe(`Database contract: ${name}`, () => {
@@ -113,6 +145,55 @@ export function databaseContract(name: string, make: () => Promise<DatabaseFixtu
         outcome = (error as BackupError).code;
       }
       expect(['integrity failed', 'DATABASE_CORRUPT']).toContain(outcome);
+    });
+
+    it('snapshots a database it has not opened without migrating or writing it (user_version 0, tables present)', async () => {
+      await fx.db.open();
+      await fx.db.close();
+      const bytes = await unmigratedDatabase();
+      await fx.writeBytes(fx.livePath, bytes);
+      const target = `${fx.scratch}/snapshot.sqlite`;
+      await fx.db.snapshotTo(target);
+      expect(await fx.db.inspectFile(target)).toEqual({ integrity: 'ok', schemaVersion: 0, counts: { users: 2, cases: 1, tasks: 0, hearings: 0, orders: 0 } });
+      expect(await fx.readBytes(fx.livePath)).toEqual(bytes);
+    });
+
+    it('checks the live database (quick_check and integrity_check), open or not, without migrating or writing it', async () => {
+      await fx.db.open();
+      await fx.write(`INSERT INTO users (name) VALUES ('Ana')`);
+      expect(await fx.db.checkLive('quick')).toBe('ok');
+      expect(await fx.db.checkLive('full')).toBe('ok');
+      await fx.db.close();
+      const bytes = await unmigratedDatabase();
+      await fx.writeBytes(fx.livePath, bytes);
+      expect(await fx.db.checkLive('quick')).toBe('ok');
+      expect(await fx.db.checkLive('full')).toBe('ok');
+      expect(await fx.readBytes(fx.livePath)).toEqual(bytes);
+    });
+
+    it('reports damage in the live database (what the check found, or DATABASE_CORRUPT), leaving it as it is', async () => {
+      const bytes = await damagedLiveDatabase(fx);
+      for (const kind of ['quick', 'full'] as const) {
+        let outcome: string;
+        try {
+          outcome = await fx.db.checkLive(kind);
+        } catch (error) {
+          outcome = (error as BackupError).code;
+        }
+        expect(outcome, kind).not.toBe('ok');
+        expect(outcome.length, kind).toBeGreaterThan(0);
+      }
+      expect(await fx.readBytes(fx.livePath)).toEqual(bytes);
+      await fx.writeBytes(fx.livePath, new TextEncoder().encode('a letter to the court, not a database\n'.repeat(200)));
+      expect(await codeOf(fx.db.checkLive('quick'))).toBe('DATABASE_CORRUPT');
+      expect(await codeOf(fx.db.snapshotTo(`${fx.scratch}/of-garbage.sqlite`))).toBe('DATABASE_CORRUPT');
+    });
+
+    it('rejects checking or snapshotting a live database that does not exist with NOT_FOUND, creating none', async () => {
+      expect(await codeOf(fx.db.checkLive('quick'))).toBe('NOT_FOUND');
+      expect(await codeOf(fx.db.snapshotTo(`${fx.scratch}/none.sqlite`))).toBe('NOT_FOUND');
+      expect(await fx.exists(fx.livePath)).toBe(false);
+      expect(await fx.list()).toEqual([]);
     });
 
     it('closes and opens idempotently and keeps what was written', async () => {

@@ -19,6 +19,7 @@ databaseContract('sql.js on memfs', async () => {
     readBytes: (path) => fs.readFile(path),
     writeBytes: (path, bytes) => fs.writeFile(path, bytes),
     list: () => fs.readdir('/scratch'),
+    exists: (path) => fs.exists(path),
     cleanup: async () => {},
   };
 });
@@ -36,6 +37,7 @@ databaseContract('better-sqlite3 on disk', async () => {
     readBytes: async (path) => new Uint8Array(await fsp.readFile(path)),
     writeBytes: (path, bytes) => fsp.writeFile(path, bytes),
     list: async () => (await fsp.readdir(scratch)).sort(),
+    exists: async (path) => fsp.access(path).then(() => true, () => false),
     cleanup: () => fsp.rm(root, { recursive: true, force: true }),
   };
 });

@@ -37,6 +37,7 @@ function crashable(db: BetterSqliteDatabase, fs: FaultyFileSystem): Database {
     open: () => alive(() => db.open()),
     close: () => alive(() => db.close()),
     snapshotTo: (p) => alive(() => db.snapshotTo(p)),
+    checkLive: (kind) => alive(() => db.checkLive(kind)),
     counts: () => alive(() => db.counts()),
     inspectFile: (p) => alive(() => db.inspectFile(p)),
   };

@@ -45,10 +45,10 @@ export async function checkDataDir(
     databaseReadable = false;
   } else {
     try {
-      await db.open();
-      const rows = await db.query<{ integrity_check: string }>('PRAGMA integrity_check');
-      integrity = rows.map((r) => r.integrity_check).join('; ');
-      referenced = new Set((await db.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM documents')).map((r) => r.sha256));
+      // Read only: a check never migrates or writes the database it checks.
+      integrity = await db.checkLive('full');
+      const hasDocuments = (await db.queryReadOnly(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'`)).length > 0;
+      if (hasDocuments) referenced = new Set((await db.queryReadOnly<{ sha256: string }>('SELECT DISTINCT sha256 FROM documents')).map((r) => r.sha256));
     } catch (error) {
       if (!isBackupError(error) || error.code !== 'DATABASE_CORRUPT') throw error;
       integrity = error.message;

@@ -20,16 +20,31 @@ export interface DatabaseFileReport {
 export interface Database {
   /** The schema version this build of the app writes and can migrate up to. */
   readonly supportedSchemaVersion: number;
-  /** Opens the live database (creating and migrating it if needed). Idempotent. */
+  /**
+   * Opens the live database for the app's use (creating and migrating it if needed).
+   * Idempotent. Only the app and a restore's post-swap step open it: a backup, a check or a
+   * status never does (snapshotTo and checkLive read it without opening it for writing).
+   */
   open(): Promise<void>;
   /** Closes the live database and checkpoints its WAL, so the file alone holds all commits. Idempotent. */
   close(): Promise<void>;
   /**
    * Writes a consistent snapshot of the live database into the new file `targetPath`:
    * exactly the transactions committed before the snapshot began, in rollback-journal
-   * mode. Writers are not blocked. Rejects with ALREADY_EXISTS if `targetPath` exists.
+   * mode. Writers are not blocked. Reads the live database as it is: never writes to it,
+   * never migrates it (whatever its schema version), never creates it.
+   * Rejects with ALREADY_EXISTS if `targetPath` exists, NOT_FOUND if there is no live
+   * database, DATABASE_CORRUPT if it is not a SQLite database SQLite can read.
    */
   snapshotTo(targetPath: string): Promise<void>;
+  /**
+   * Checks the live database in place, read only (as snapshotTo reads it: never writes,
+   * migrates or creates it): 'quick' runs `PRAGMA quick_check`, 'full' `PRAGMA
+   * integrity_check`. Resolves with 'ok', or with what the check reported. Rejects with
+   * NOT_FOUND if there is no live database, DATABASE_CORRUPT if SQLite cannot read it as a
+   * database at all, BUSY if another program holds it locked.
+   */
+  checkLive(kind: 'quick' | 'full'): Promise<string>;
   /** Counts of the live database. */
   counts(): Promise<Counts>;
   /**

@@ -8,7 +8,13 @@
  *   VACUUM INTO is one read transaction: in WAL mode it sees exactly the commits made before
  *   it began, never blocks a writer and is never restarted by one (the online backup API
  *   restarts on every foreign write; see the measurement in spec/support/measureSnapshot.ts).
- *   Its output is in rollback-journal mode. The worker keeps the event loop free.
+ *   Its output is in rollback-journal mode. The worker keeps the event loop free. It never
+ *   opens the live database for writing: no migration, no switch to WAL mode, whatever
+ *   schema version the file has (a backup is of the database as it is).
+ * - `checkLive` runs quick_check or integrity_check the same way: read only, in a worker.
+ *   (A read-only connection to a WAL-mode database that no one has open creates the -wal
+ *   and -shm SQLite needs beside it, as the app's own connection would; the main file is
+ *   never written.)
  * - `inspectFile` opens read-only and never writes: a file in WAL mode (header bytes 18-19)
  *   is inspected through a temporary copy switched to rollback mode, because opening it in
  *   place would create -wal/-shm beside it.
@@ -34,6 +40,11 @@ export interface BetterSqliteDatabase extends Database {
   transaction<T>(fn: (sql: SqlHandle) => T): Promise<T>;
   /** Rows of a read query on the live database. */
   query<T = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
+  /**
+   * Rows of a read query on a read-only connection of its own: never opens the live
+   * database for writing (no migration). Rejects as checkLive does (NOT_FOUND, DATABASE_CORRUPT).
+   */
+  queryReadOnly<T = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
 }
 
 /** What a write transaction may do. */
@@ -96,12 +107,16 @@ export function createBetterSqliteDatabase(dataDir: string, options: BetterSqlit
       }
     },
     snapshotTo: async (target) => {
-      await live();
+      await requireLiveDatabase(path, 'snapshot');
       if (await exists(target)) throw new BackupError('ALREADY_EXISTS', `snapshot: ${target} already exists`);
-      await vacuumIntoInWorker(path, target, busyTimeoutMs);
+      await runInWorker({ task: 'vacuum', source: path, target, timeout: busyTimeoutMs }, 'snapshot');
       await fsp.chmod(target, 0o600).catch((error: unknown) => {
         throw fromErrno(error, 'chmod', target);
       });
+    },
+    checkLive: async (kind) => {
+      await requireLiveDatabase(path, kind === 'quick' ? 'quick_check' : 'integrity_check');
+      return runInWorker({ task: kind === 'quick' ? 'quick_check' : 'integrity_check', source: path, timeout: busyTimeoutMs }, kind === 'quick' ? 'quick_check' : 'integrity_check');
     },
     counts: async () => countsOf(await live()),
     inspectFile: (file) => inspectFile(file),
@@ -115,6 +130,17 @@ export function createBetterSqliteDatabase(dataDir: string, options: BetterSqlit
     query: async <T>(sql: string, params: readonly SqlParam[] = []) => {
       const handle = await live();
       return sqliteCall('query', path, () => handle.prepare(sql).all(...params) as T[]);
+    },
+    queryReadOnly: async <T>(sql: string, params: readonly SqlParam[] = []) => {
+      await requireLiveDatabase(path, 'query');
+      return sqliteCall('query', path, () => {
+        const handle = new BetterSqlite3(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+        try {
+          return handle.prepare(sql).all(...params) as T[];
+        } finally {
+          handle.close();
+        }
+      });
     },
   };
   return api;
@@ -162,6 +188,21 @@ export async function inspectFile(file: string): Promise<DatabaseFileReport> {
     });
   } finally {
     if (walMode) await fsp.rm(target, { force: true });
+  }
+}
+
+/**
+ * The live database must exist and start like SQLite before a read-only connection reads
+ * it: opening a missing file would fail with a vaguer error, and garbage is named as such.
+ */
+async function requireLiveDatabase(file: string, operation: string): Promise<void> {
+  if (!(await exists(file))) throw new BackupError('NOT_FOUND', `${operation}: there is no database at ${file}`);
+  const header = await readHeader(file);
+  if (header.length < 100 || new TextDecoder('latin1').decode(header.subarray(0, 16)) !== SQLITE_MAGIC) {
+    throw new BackupError(
+      'DATABASE_CORRUPT',
+      `${operation} ${file}: the app's database is not a SQLite database (${header.length < 100 ? `it has ${header.length} bytes` : 'its first bytes are not the SQLite header'}); run \`casevault check\`, and restore from a verified backup`,
+    );
   }
 }
 
@@ -227,42 +268,53 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** The worker's code (CommonJS, evaluated): its own read-only connection runs `VACUUM INTO`. */
-const VACUUM_WORKER = `
+/**
+ * The worker's code (CommonJS, evaluated): its own read-only connection runs `VACUUM INTO`
+ * (a snapshot) or a check, so that neither blocks the event loop.
+ */
+const READ_ONLY_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 try {
   const db = new Database(workerData.source, { readonly: true, fileMustExist: true, timeout: workerData.timeout });
-  try { db.prepare('VACUUM INTO ?').run(workerData.target); } finally { db.close(); }
-  parentPort.postMessage({ ok: true });
+  let result = null;
+  try {
+    if (workerData.task === 'vacuum') db.prepare('VACUUM INTO ?').run(workerData.target);
+    else result = db.pragma(workerData.task).map((row) => String(Object.values(row)[0])).join('; ');
+  } finally { db.close(); }
+  parentPort.postMessage({ ok: true, result });
 } catch (error) {
   parentPort.postMessage({ ok: false, code: error && error.code, message: String(error && error.message) });
 }`;
 
-function vacuumIntoInWorker(source: string, target: string, timeout: number): Promise<void> {
+type WorkerTask = { task: 'vacuum'; source: string; target: string; timeout: number } | { task: 'quick_check' | 'integrity_check'; source: string; timeout: number };
+
+/** Runs a task on a read-only connection in a worker; a snapshot's target is removed on failure. */
+function runInWorker(data: WorkerTask, operation: string): Promise<string> {
+  const removeTarget = () => (data.task === 'vacuum' ? fsp.rm(data.target, { force: true }) : Promise.resolve());
   return new Promise((resolve, reject) => {
-    const worker = new Worker(VACUUM_WORKER, {
+    const worker = new Worker(READ_ONLY_WORKER, {
       eval: true,
-      workerData: { module: require.resolve('better-sqlite3'), source, target, timeout },
+      workerData: { module: require.resolve('better-sqlite3'), ...data },
     });
     let settled = false;
-    worker.once('message', (message: { ok: boolean; code?: string; message?: string }) => {
+    worker.once('message', (message: { ok: boolean; result?: string | null; code?: string; message?: string }) => {
       settled = true;
-      if (message.ok) resolve();
+      if (message.ok) resolve(message.result ?? '');
       else {
-        const error = Object.assign(new Error(message.message ?? 'VACUUM INTO failed'), { code: message.code });
-        void fsp.rm(target, { force: true }).finally(() => reject(fromSqlite(error, 'snapshot', source)));
+        const error = Object.assign(new Error(message.message ?? `${data.task} failed`), { code: message.code });
+        void removeTarget().finally(() => reject(fromSqlite(error, operation, data.source)));
       }
     });
     worker.once('error', (error) => {
       if (settled) return;
       settled = true;
-      void fsp.rm(target, { force: true }).finally(() => reject(fromSqlite(error, 'snapshot', source)));
+      void removeTarget().finally(() => reject(fromSqlite(error, operation, data.source)));
     });
     worker.once('exit', (code) => {
       if (!settled) {
         settled = true;
-        reject(new BackupError('INTERNAL', `snapshot ${source}: the snapshot worker stopped (exit code ${code})`));
+        reject(new BackupError('INTERNAL', `${operation} ${data.source}: the database worker stopped (exit code ${code})`));
       }
     });
   });

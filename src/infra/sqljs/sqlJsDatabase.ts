@@ -41,6 +41,35 @@ export function createSqlJsDatabase(fs: FileSystem, dataDir: string, supported =
     return Object.fromEntries(COUNTED_TABLES.map((t) => [t, count(t)])) as unknown as Counts;
   };
 
+  const withLiveReadOnly = async <T>(operation: string, fn: (handle: SqlJsDb) => T): Promise<T> => {
+    // sql.js throws SQLite's message ("file is not a database", "database disk image is malformed").
+    const corrupt = (error: unknown, what: string) =>
+      new BackupError('DATABASE_CORRUPT', `${operation} ${file}: ${what} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    const run = (handle: SqlJsDb) => {
+      try {
+        return fn(handle);
+      } catch (error) {
+        throw error instanceof BackupError ? error : corrupt(error, 'the database is damaged');
+      }
+    };
+    if (db) return run(db);
+    if (!(await fs.exists(file))) throw new BackupError('NOT_FOUND', `${operation}: there is no database at ${file}`);
+    const SQL = await loadSqlJs();
+    let handle: SqlJsDb | undefined;
+    try {
+      handle = new SQL.Database(await fs.readFile(file));
+      handle.exec('PRAGMA schema_version'); // sql.js reads the header only when asked
+    } catch (error) {
+      handle?.close();
+      throw corrupt(error, "the app's database is not a SQLite database");
+    }
+    try {
+      return run(handle);
+    } finally {
+      handle.close();
+    }
+  };
+
   const api: SqlJsDatabase = {
     supportedSchemaVersion: supported,
     open: async () => {
@@ -57,10 +86,13 @@ export function createSqlJsDatabase(fs: FileSystem, dataDir: string, supported =
       db.close();
       db = null;
     },
+    // A snapshot and a check read the live database as it is: the open handle, or else the
+    // file loaded into a scratch handle (never opened as the live one: that would migrate).
     snapshotTo: async (target) => {
-      const handle = await live();
-      await fs.writeFile(target, handle.export(), { exclusive: true, mode: 0o600 });
+      const bytes = await withLiveReadOnly('snapshot', (handle) => handle.export());
+      await fs.writeFile(target, bytes, { exclusive: true, mode: 0o600 });
     },
+    checkLive: (kind) => withLiveReadOnly(kind === 'quick' ? 'quick_check' : 'integrity_check', (handle) => pragmaText(handle, kind === 'quick' ? 'quick_check' : 'integrity_check')),
     counts: async () => countsOf(await live()),
     inspectFile: async (path): Promise<DatabaseFileReport> => {
       const SQL = await loadSqlJs();
@@ -68,7 +100,7 @@ export function createSqlJsDatabase(fs: FileSystem, dataDir: string, supported =
       let handle: SqlJsDb | undefined;
       try {
         handle = new SQL.Database(bytes);
-        const integrity = handle.exec('PRAGMA integrity_check').flatMap((r) => r.values.map((v) => String(v[0]))).join('; ');
+        const integrity = pragmaText(handle, 'integrity_check');
         return { integrity, schemaVersion: userVersion(handle), counts: countsOf(handle) };
       } catch (error) {
         throw new BackupError('DATABASE_CORRUPT', `inspect ${path}: not a readable SQLite database (${error instanceof Error ? error.message : String(error)})`, { cause: error });
@@ -91,6 +123,10 @@ export function createSqlJsDatabase(fs: FileSystem, dataDir: string, supported =
     },
   };
   return api;
+}
+
+function pragmaText(handle: SqlJsDb, pragma: 'quick_check' | 'integrity_check'): string {
+  return handle.exec(`PRAGMA ${pragma}`).flatMap((r) => r.values.map((v) => String(v[0]))).join('; ');
 }
 
 function userVersion(handle: SqlJsDb): number {
