@@ -99,6 +99,8 @@ export async function codeOf(promise: Promise<unknown>): Promise<string> {
     await promise;
     return 'resolved';
   } catch (error) {
-    return error instanceof BackupError ? error.code : `not a BackupError: ${String(error)}`;
+    // By name too: a spec that re-imports modules (vi.resetModules) has a second BackupError class.
+    if (error instanceof BackupError || (error instanceof Error && error.name === 'BackupError')) return (error as BackupError).code;
+    return `not a BackupError: ${String(error)}`;
   }
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decrypter, Encrypter } from 'age-encryption';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BackupError } from '../../../src/domain/errors.ts';
 import { encodeHeader, encodeBase64, newFileKey, parseHeader } from '../../../src/infra/age/header.ts';
 import { encryptKeyFile, openKeyFile } from '../../../src/infra/age/keyFile.ts';
@@ -144,5 +144,33 @@ describe('key file', () => {
   it('refuses an empty password and a work factor outside 1–20 when writing', async () => {
     expect(await codeOf(encryptKeyFile(generateIdentity(), ''))).toBe('INVALID_INPUT');
     expect(await codeOf(encryptKeyFile(generateIdentity(), PASSWORD, { workFactor: 21 }))).toBe('INVALID_INPUT');
+  });
+
+  it("uses age-encryption's scrypt where node:crypto refuses scrypt, and the files are the same kind", async () => {
+    vi.resetModules();
+    vi.doMock('node:crypto', async (importOriginal) => {
+      const real = await importOriginal<typeof import('node:crypto')>();
+      return {
+        ...real,
+        scrypt: () => {
+          throw new Error('Invalid scrypt params: memory limit exceeded');
+        },
+      };
+    });
+    try {
+      const limited = await import('../../../src/infra/age/keyFile.ts');
+      const keys = await import('../../../src/infra/age/keys.ts');
+      const identity = keys.generateIdentity();
+      const bytes = await limited.encryptKeyFile(identity, PASSWORD, FAST);
+      expect((await limited.openKeyFile(bytes, PASSWORD)).encode()).toBe(identity.encode());
+      expect(await codeOf(limited.openKeyFile(bytes, 'wrong'))).toBe('WRONG_PASSWORD');
+      // What it wrote opens with node:crypto's scrypt, and the other way round.
+      expect((await openKeyFile(bytes, PASSWORD)).encode()).toBe(identity.encode());
+      const ours = await encryptKeyFile(identity, PASSWORD, FAST);
+      expect((await limited.openKeyFile(ours, PASSWORD)).encode()).toBe(identity.encode());
+    } finally {
+      vi.doUnmock('node:crypto');
+      vi.resetModules();
+    }
   });
 });

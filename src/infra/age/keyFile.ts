@@ -11,8 +11,8 @@
  * scrypt stanza is made and opened here, as age-encryption's Recipient and Identity, with
  * node:crypto's scrypt on the libuv threadpool, checked as age-encryption checks it (one
  * stanza only, three arguments, a canonical 16-byte salt, a work factor in plain decimal
- * of at most 2^20, a 32-byte body). `scrypt: 'library'` uses age-encryption's own instead
- * (the fallback where node:crypto's scrypt is refused); each opens the other's files.
+ * of at most 2^20, a 32-byte body). Where node:crypto refuses scrypt, age-encryption's own
+ * is used (as with `scrypt: 'library'`); each opens the other's files.
  *
  * Passwords are NFC-normalized (the same password typed on two systems can arrive as
  * different Unicode); opening also tries the password as given if that differs, so a key
@@ -36,7 +36,10 @@ const ZERO_NONCE = new Uint8Array(12);
 const NO_MATCH = "no identity matched any of the file's recipients"; // age-encryption 0.3.1's words
 
 export interface KeyFileOptions {
-  /** Who scrypts: node:crypto off the main thread (default), or age-encryption's pure JS. */
+  /**
+   * Who scrypts: node:crypto off the main thread (default; age-encryption's if node:crypto
+   * refuses), or age-encryption's pure JS.
+   */
   readonly scrypt?: 'node' | 'library';
   /** log2 of scrypt's N when writing (default 18). */
   readonly workFactor?: number;
@@ -45,13 +48,20 @@ export interface KeyFileOptions {
   readonly label?: string;
 }
 
+/** node:crypto refused scrypt itself (a build without it, or with a lower memory cap): use age-encryption's. */
+class ScryptUnavailable extends Error {}
+
 function nodeScrypt(password: string, salt: Uint8Array, logN: number): Promise<Uint8Array> {
   const N = 2 ** logN;
-  return new Promise((resolve, reject) =>
-    scryptCallback(password, Buffer.concat([Buffer.from(SCRYPT_LABEL), salt]), 32, { N, r: 8, p: 1, maxmem: 2 * 128 * 8 * N }, (error, key) =>
-      error ? reject(error) : resolve(new Uint8Array(key)),
-    ),
-  );
+  return new Promise((resolve, reject) => {
+    try {
+      scryptCallback(password, Buffer.concat([Buffer.from(SCRYPT_LABEL), salt]), 32, { N, r: 8, p: 1, maxmem: 2 * 128 * 8 * N }, (error, key) =>
+        error ? reject(new ScryptUnavailable(error.message, { cause: error })) : resolve(new Uint8Array(key)),
+      );
+    } catch (error) {
+      reject(new ScryptUnavailable(String(error), { cause: error }));
+    }
+  });
 }
 
 class NodeScryptRecipient implements Recipient {
@@ -127,15 +137,24 @@ export async function encryptKeyFile(identity: X25519Identity, password: string,
   const logN = options.workFactor ?? KEY_FILE_WORK_FACTOR;
   if (!Number.isInteger(logN) || logN < 1 || logN > MAX_WORK_FACTOR) throw new BackupError('INVALID_INPUT', `key file: work factor ${logN} is not 1–${MAX_WORK_FACTOR}`);
   const text = `# casevault password key (age -d with the password prints it)\n# public key: ${identity.recipient.encode()}\n${identity.encode()}\n`;
-  const encrypter = new Encrypter();
   const normalized = password.normalize('NFC');
-  if (options.scrypt === 'library') {
-    encrypter.setPassphrase(normalized);
-    encrypter.setScryptWorkFactor(logN);
-  } else {
-    encrypter.addRecipient(new NodeScryptRecipient(normalized, logN, options.cipher ?? defaultChunkCipher()));
+  const encrypt = (scrypt: 'node' | 'library') => {
+    const encrypter = new Encrypter();
+    if (scrypt === 'library') {
+      encrypter.setPassphrase(normalized);
+      encrypter.setScryptWorkFactor(logN);
+    } else {
+      encrypter.addRecipient(new NodeScryptRecipient(normalized, logN, options.cipher ?? defaultChunkCipher()));
+    }
+    return encrypter.encrypt(text);
+  };
+  if (options.scrypt === 'library') return encrypt('library');
+  try {
+    return await encrypt('node');
+  } catch (error) {
+    if (error instanceof ScryptUnavailable) return encrypt('library');
+    throw error;
   }
-  return encrypter.encrypt(text);
 }
 
 /**
@@ -148,14 +167,20 @@ export async function openKeyFile(bytes: Uint8Array, password: string, options: 
   const label = options.label ?? KEY_FILE_NAME;
   checkKeyFileHeader(bytes, label);
   const candidates = [...new Set([password.normalize('NFC'), password])];
-  for (const candidate of candidates) {
+  let scrypt = options.scrypt ?? 'node';
+  for (let i = 0; i < candidates.length; i += 1) {
     const decrypter = new Decrypter();
-    if (options.scrypt === 'library') decrypter.addPassphrase(candidate);
-    else decrypter.addIdentity(new NodeScryptIdentity(candidate, options.cipher ?? defaultChunkCipher()));
+    if (scrypt === 'library') decrypter.addPassphrase(candidates[i]!);
+    else decrypter.addIdentity(new NodeScryptIdentity(candidates[i]!, options.cipher ?? defaultChunkCipher()));
     let text: string;
     try {
       text = await decrypter.decrypt(bytes, 'text');
     } catch (error) {
+      if (error instanceof ScryptUnavailable) {
+        scrypt = 'library';
+        i -= 1; // the same password again, with age-encryption's scrypt
+        continue;
+      }
       const message = error instanceof Error ? error.message : String(error);
       if (message === NO_MATCH) continue;
       throw new BackupError('KEY_FILE_DAMAGED', `${label}: it does not decrypt (${message}); the recovery key still opens the backups`, { cause: error });
