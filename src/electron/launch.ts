@@ -10,23 +10,12 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { SHELL_ONLY_OPTIONS, StartUsageError, parseStartArgs, startUsage, type StartArgs } from '../server/startArgs.ts';
+import { SHELL_ONLY_OPTIONS, startOptionsOrExit } from '../server/startArgs.ts';
 import { checkStartDirs, startFailureMessage } from '../server/startDirs.ts';
 import { electronBinary } from './electronBinary.ts';
 
 const argv = process.argv.slice(2);
-let args: StartArgs;
-try {
-  args = parseStartArgs(argv);
-} catch (error) {
-  if (!(error instanceof StartUsageError)) throw error;
-  process.stderr.write(`npm start: ${error.message}\n\n${startUsage()}`);
-  process.exit(2);
-}
-if (args.help) {
-  process.stdout.write(startUsage());
-  process.exit(0);
-}
+const args = startOptionsOrExit(argv);
 
 const binary = electronBinary();
 if (binary !== null && process.env.CASEVAULT_SHELL === undefined) {

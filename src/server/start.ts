@@ -11,23 +11,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isBackupError } from '../domain/errors.ts';
 import { launchBrowserShell } from './browserShell.ts';
-import { StartUsageError, parseStartArgs, startUsage, type StartArgs } from './startArgs.ts';
+import { startOptionsOrExit } from './startArgs.ts';
 import { startFailureMessage } from './startDirs.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
-let args: StartArgs;
-try {
-  args = parseStartArgs(process.argv.slice(2));
-} catch (error) {
-  if (!(error instanceof StartUsageError)) throw error;
-  process.stderr.write(`npm start: ${error.message}\n\n${startUsage()}`);
-  process.exit(2);
-}
-if (args.help) {
-  process.stdout.write(startUsage());
-  process.exit(0);
-}
+const args = startOptionsOrExit(process.argv.slice(2));
 
 // An empty variable is unset, as in the CLI (resolve('') would be the current folder).
 const dataDir = resolve(args.dataDir ?? (process.env.CASEVAULT_DATA_DIR || join(repo, '.tmp/demo/data')));

@@ -133,3 +133,23 @@ function editDistance(a: string, b: string): number {
   }
   return d[a.length]![b.length]!;
 }
+
+/**
+ * The options of `npm start`, or the process ends: `--help` prints the usage (exit 0), a
+ * mistake one line and the usage (exit 2). Shared by the launcher and the browser shell.
+ */
+export function startOptionsOrExit(argv: readonly string[]): StartOptions {
+  let args: StartArgs;
+  try {
+    args = parseStartArgs(argv);
+  } catch (error) {
+    if (!(error instanceof StartUsageError)) throw error;
+    process.stderr.write(`npm start: ${error.message}\n\n${startUsage()}`);
+    process.exit(2);
+  }
+  if (args.help) {
+    process.stdout.write(startUsage());
+    process.exit(0);
+  }
+  return args;
+}
