@@ -17,9 +17,16 @@ export const DATA_DIR_LOOKS_LIKE = `a data dir holds ${DATABASE_FILE} and a ${FI
 /** Never rejects for a missing path; rejects only for what the file system reports otherwise. */
 export async function inspectDataDir(fs: FileSystem, path: string): Promise<DataDirShape> {
   if (!(await fs.exists(path))) return 'missing';
-  const stat = await fs.stat(path);
-  if (stat.kind !== 'directory') return 'file';
-  const names = await fs.readdir(path);
+  const { kind } = await fs.stat(path);
+  if (kind !== 'directory' && kind !== 'symlink') return 'file';
+  // A symlink is followed for this question only (a data dir on another disk, linked in).
+  let names: string[];
+  try {
+    names = await fs.readdir(path);
+  } catch (error) {
+    if (kind === 'symlink') return 'file';
+    throw error;
+  }
   if (names.length === 0) return 'empty';
   return names.includes(DATABASE_FILE) || names.includes(FILES_DIR) ? 'data-dir' : 'other';
 }
