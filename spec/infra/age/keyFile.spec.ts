@@ -80,7 +80,7 @@ describe('key file', () => {
 
   it('says plainly that the password is wrong, and that the recovery key also works', async () => {
     const bytes = await encryptKeyFile(generateIdentity(), PASSWORD, FAST);
-    const error = await openKeyFile(bytes, 'Correct horse battery staple').catch((e: unknown) => e as BackupError);
+    const error = (await openKeyFile(bytes, 'Correct horse battery staple').catch((e: unknown) => e)) as BackupError;
     expect(error).toBeInstanceOf(BackupError);
     expect(error.code).toBe('WRONG_PASSWORD');
     expect(error.message).toBe('casevault-key.age: the password is wrong (it does not open the key file); the recovery key (AGE-SECRET-KEY-1…) also opens the backups');

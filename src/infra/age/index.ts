@@ -18,6 +18,6 @@ export {
   type DecryptingReadHandle,
   type DecryptOptions,
 } from './decryptingReadHandle.ts';
-export { encryptKeyFile, KEY_FILE_NAME, KEY_FILE_WORK_FACTOR, MAX_WORK_FACTOR, openKeyFile, type KeyFileOptions } from './keyFile.ts';
+export { decryptWithPassword, encryptKeyFile, KEY_FILE_NAME, KEY_FILE_WORK_FACTOR, MAX_WORK_FACTOR, openKeyFile, type KeyFileOptions } from './keyFile.ts';
 export { defaultChunkCipher, nobleChunkCipher, nodeChunkCipher, type ChunkCipher } from './chunkCipher.ts';
 export { describeStanzas, type Stanza } from './header.ts';

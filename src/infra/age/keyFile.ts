@@ -158,12 +158,11 @@ export async function encryptKeyFile(identity: X25519Identity, password: string,
 }
 
 /**
- * The identity in a key file. Rejects with WRONG_PASSWORD (the password does not unwrap
- * it; age cannot tell that from a damaged stanza body), KEY_FILE_DAMAGED (not an age
- * scrypt file, a malformed or altered header, a damaged payload, not one secret key
- * inside), UNSUPPORTED (a later age version).
+ * The plaintext of an age file encrypted with a password (exactly one scrypt stanza): the
+ * key file's outer layer, also what the C2SP passphrase vectors test. Rejects as
+ * `openKeyFile` does, except for what the plaintext holds.
  */
-export async function openKeyFile(bytes: Uint8Array, password: string, options: KeyFileOptions = {}): Promise<X25519Identity> {
+export async function decryptWithPassword(bytes: Uint8Array, password: string, options: KeyFileOptions = {}): Promise<Uint8Array> {
   const label = options.label ?? KEY_FILE_NAME;
   checkKeyFileHeader(bytes, label);
   const candidates = [...new Set([password.normalize('NFC'), password])];
@@ -172,9 +171,8 @@ export async function openKeyFile(bytes: Uint8Array, password: string, options: 
     const decrypter = new Decrypter();
     if (scrypt === 'library') decrypter.addPassphrase(candidates[i]!);
     else decrypter.addIdentity(new NodeScryptIdentity(candidates[i]!, options.cipher ?? defaultChunkCipher()));
-    let text: string;
     try {
-      text = await decrypter.decrypt(bytes, 'text');
+      return await decrypter.decrypt(bytes);
     } catch (error) {
       if (error instanceof ScryptUnavailable) {
         scrypt = 'library';
@@ -185,7 +183,24 @@ export async function openKeyFile(bytes: Uint8Array, password: string, options: 
       if (message === NO_MATCH) continue;
       throw new BackupError('KEY_FILE_DAMAGED', `${label}: it does not decrypt (${message}); the recovery key still opens the backups`, { cause: error });
     }
-    return identityFrom(text, label);
   }
   throw new BackupError('WRONG_PASSWORD', `${label}: the password is wrong (it does not open the key file); the recovery key (AGE-SECRET-KEY-1…) also opens the backups`);
+}
+
+/**
+ * The identity in a key file. Rejects with WRONG_PASSWORD (the password does not unwrap
+ * it; age cannot tell that from a damaged stanza body), KEY_FILE_DAMAGED (not an age
+ * scrypt file, a malformed or altered header, a damaged payload, not one secret key
+ * inside), UNSUPPORTED (a later age version).
+ */
+export async function openKeyFile(bytes: Uint8Array, password: string, options: KeyFileOptions = {}): Promise<X25519Identity> {
+  const label = options.label ?? KEY_FILE_NAME;
+  const plain = await decryptWithPassword(bytes, password, options);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(plain);
+  } catch {
+    throw damaged(label, 'it decrypts, but not to text');
+  }
+  return identityFrom(text, label);
 }
