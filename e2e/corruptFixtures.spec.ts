@@ -5,7 +5,8 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERROR_TITLES, isErrorCode } from '../src/domain/errors.ts';
+import { ERROR_TITLES } from '../src/contract/errorTitles.ts';
+import { isErrorCode } from '../src/domain/errors.ts';
 import { REPO, expect, test } from './support/shell.ts';
 
 const DIR = join(REPO, 'fixtures/corrupt');

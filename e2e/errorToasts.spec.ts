@@ -5,7 +5,7 @@
  */
 import { copyFile, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ERROR_TITLES } from '../src/domain/errors.ts';
+import { ERROR_TITLES } from '../src/contract/errorTitles.ts';
 import { expect, test, type SettingsPage } from './support/shell.ts';
 
 async function restoreChosenFile(settings: SettingsPage, path: string, name: string): Promise<void> {

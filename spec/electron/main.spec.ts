@@ -5,7 +5,7 @@
  * service behind it is the spec suite's (memfs + sql.js).
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { CHANNELS, requestSchemas, type Channel } from '../../src/electron/shared/channels.ts';
+import { CHANNELS, requestSchemas, type Channel } from '../../src/contract/channels.ts';
 
 type Listener = (event: unknown, payload?: unknown) => Promise<unknown>;
 
@@ -48,7 +48,7 @@ vi.mock('electron', () => {
   };
 });
 
-vi.mock('../../src/electron/main/compose.ts', async () => {
+vi.mock('../../src/app/compose.ts', async () => {
   const { createMemoryHarness } = await import('../support/memoryHarness.ts');
   return {
     composeBackupService: async () => {

@@ -1,6 +1,6 @@
 /** The preload's bridge, with a fake `electron`: only the contract's channels and events pass. */
 import { describe, expect, it, vi } from 'vitest';
-import { CHANNELS } from '../../src/electron/shared/channels.ts';
+import { CHANNELS } from '../../src/contract/channels.ts';
 
 const fake = vi.hoisted(() => ({
   exposed: new Map<string, unknown>(),

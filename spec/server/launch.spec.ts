@@ -1,5 +1,5 @@
 /**
- * `npm start` as a new user meets it: the launcher (src/electron/launch.ts) run as a process,
+ * `npm start` as a new user meets it: the launcher (src/launch/launch.ts) run as a process,
  * as `npm start -- <args>` runs it after building the page. CASEVAULT_SHELL makes it take the
  * browser-shell path even where an Electron binary is installed. Only what exits on its own is
  * run here (help, usage errors, a data dir refused at start); the page itself is e2e's.
@@ -31,7 +31,7 @@ function launch(args: readonly string[], electron?: string): Promise<Run> {
     env.ELECTRON_OVERRIDE_DIST_PATH = electron;
   }
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/electron/launch.ts'), ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/launch/launch.ts'), ...args], {
       cwd: REPO,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,7 +56,7 @@ function expectNoStack(run: Run): void {
   expect(all).not.toContain('node:internal');
 }
 
-describe('npm start (src/electron/launch.ts)', () => {
+describe('npm start (src/launch/launch.ts)', () => {
   it('prints its usage and exits 0 for --help', async () => {
     const run = await launch(['--help']);
     expect(run.code, run.stderr).toBe(0);

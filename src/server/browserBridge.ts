@@ -19,7 +19,7 @@ import {
   type Channel,
   type Envelope,
   type EventPayloads,
-} from '../electron/shared/channels.ts';
+} from '../contract/channels.ts';
 
 async function post<C extends Channel>(url: string, body: BodyInit, contentType: string): Promise<Envelope<C>> {
   const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': contentType }, credentials: 'same-origin' });

@@ -11,10 +11,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBackupIpc } from '../electron/main/backupIpc.ts';
-import { composeBackupService, type ComposedBackup } from '../electron/main/compose.ts';
+import { createBackupIpc } from '../app/handlers.ts';
+import { composeBackupService, type ComposedBackup } from '../app/compose.ts';
 import { seedDemoData } from './demoData.ts';
-import { checkStartDirs } from './startDirs.ts';
+import { checkStartDirs } from '../app/startDirs.ts';
 import { startShell } from './shellServer.ts';
 import { throttleReads } from './throttle.ts';
 

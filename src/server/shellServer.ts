@@ -18,8 +18,8 @@ import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { BackupIpc, CallContext } from '../electron/main/backupIpc.ts';
-import { isChannel, unknownChannelMessage, type AppEvent, type EventPayloads } from '../electron/shared/channels.ts';
+import type { BackupIpc, CallContext } from '../app/handlers.ts';
+import { isChannel, unknownChannelMessage, type AppEvent, type EventPayloads } from '../contract/channels.ts';
 
 export interface ShellOptions {
   readonly ipc: BackupIpc;

@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isBackupError } from '../domain/errors.ts';
 import { launchBrowserShell } from './browserShell.ts';
-import { startOptionsOrExit } from './startArgs.ts';
-import { startFailureMessage } from './startDirs.ts';
+import { startOptionsOrExit } from '../app/startArgs.ts';
+import { startFailureMessage } from '../app/startDirs.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -1,11 +1,11 @@
 /**
  * The Electron main process: one window with the settings page, the backup service behind
- * `ipcMain.handle` for exactly the channels of shared/channels.ts.
+ * `ipcMain.handle` for exactly the channels of the IPC contract (src/contract/channels.ts).
  * - The page runs with contextIsolation, sandbox, no node integration, a strict CSP; it is
  *   served from the `casevault://app/` scheme (dist/ui), may not navigate away or open windows,
  *   and gets no permissions. Its only door to the main process is the preload's `window.app`.
  * - Every IPC call is checked to come from the app's own page, then handed to the handler
- *   table (backupIpc.ts), which validates the payload and answers with an envelope.
+ *   table (src/app/handlers.ts), which validates the payload and answers with an envelope.
  * - Progress goes back to the calling window (`webContents.send('backup:progress', …)`);
  *   `backup:cancel` aborts the operation's AbortController.
  * Built by src/electron/build.ts into dist/electron/main.js (+ preload.cjs) and started by
@@ -14,9 +14,9 @@
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, type IpcMain, type IpcMainInvokeEvent } from 'electron';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CHANNELS, type Failure } from '../shared/channels.ts';
-import { createBackupIpc, type BackupIpc, type CallContext } from './backupIpc.ts';
-import { composeBackupService, type ComposedBackup } from './compose.ts';
+import { CHANNELS, type Failure } from '../../contract/channels.ts';
+import { createBackupIpc, type BackupIpc, type CallContext } from '../../app/handlers.ts';
+import { composeBackupService, type ComposedBackup } from '../../app/compose.ts';
 
 export const APP_SCHEME = 'casevault';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;

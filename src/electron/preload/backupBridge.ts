@@ -1,6 +1,6 @@
 /**
  * The preload (sandboxed, context-isolated): gives the page `window.app = { invoke, on }`
- * and nothing else. Only the channels and events of shared/channels.ts pass; any other name
+ * and nothing else. Only the channels and events of the contract (src/contract/channels.ts) pass; any other name
  * is refused here with an error, before it reaches the main process. Listeners get the
  * event's payload only, never Electron's event object (which would expose `sender`).
  * Bundled to dist/electron/preload.cjs (a sandboxed preload cannot import modules).
@@ -14,7 +14,7 @@ import {
   type AppBridge,
   type AppEvent,
   type EventPayloads,
-} from '../shared/channels.ts';
+} from '../../contract/channels.ts';
 
 export function createPreloadBridge(renderer: Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>): AppBridge {
   const invoke = async (channel: unknown, payload?: unknown): Promise<unknown> => {

@@ -1,4 +1,4 @@
-import type { CurrentCounts } from '../../electron/shared/channels.ts';
+import type { CurrentCounts } from '../../contract/channels.ts';
 import type { CurrentData as Current } from './backupStore.ts';
 import { formatBytes } from '../format.ts';
 import { LoadFailed } from './LoadFailed.tsx';

@@ -1,4 +1,4 @@
-import type { BackupStatistics } from '../../electron/shared/channels.ts';
+import type { BackupStatistics } from '../../contract/channels.ts';
 import { formatBytes, formatDate } from '../format.ts';
 import { LoadFailed } from './LoadFailed.tsx';
 

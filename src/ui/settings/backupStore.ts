@@ -6,16 +6,16 @@
  * knows it, and the backend's detail behind "Details"; they stay until dismissed. A
  * cancelled operation is not a failure and shows a neutral info toast.
  */
-import { ERROR_TITLES } from '../../domain/errors.ts';
-import type { Progress } from '../../domain/progress.ts';
+import { ERROR_TITLES } from '../../contract/errorTitles.ts';
 import type {
   AppBridge,
   BackupListItem,
   BackupStatistics,
   CurrentCounts,
   Failure,
+  Progress,
   Success,
-} from '../../electron/shared/channels.ts';
+} from '../../contract/channels.ts';
 import { createStore, type ReadableStore } from '../store.ts';
 import type { ToastStore } from '../toasts/toastStore.ts';
 import { formatBytes } from '../format.ts';

@@ -4,7 +4,7 @@
  * (paths, ZIP records, byte counts, the shell's upload dir) is the toast's "Details", never
  * its message: it is for the log and for whoever helps them.
  */
-import type { ErrorCode } from '../../domain/errors.ts';
+import type { ErrorCode } from '../../contract/channels.ts';
 
 /** What the page was doing when it failed: `list` reads the backup dir, `count` the data dir. */
 export type FailedAction = 'export' | 'restore' | 'verify' | 'delete' | 'list' | 'count' | 'choose' | 'cancel';

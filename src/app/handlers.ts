@@ -1,6 +1,7 @@
 /**
- * The handler table: one async function per channel of shared/channels.ts, shared by the
- * Electron main process (ipcMain.handle) and the browser shell (HTTP). Each handler
+ * The handler table: one async function per channel of the IPC contract
+ * (src/contract/channels.ts), host-neutral, shared by the Electron main process
+ * (ipcMain.handle) and the browser shell (HTTP), which both import it from here. Each handler
  *  1. validates its payload with the channel's zod schema (INVALID_INPUT otherwise),
  *  2. runs the use case, with an AbortController per long operation (export, restore,
  *     verify) so `backup:cancel` can stop it, and progress sent as `backup:progress`,
@@ -10,13 +11,13 @@
  * A renderer names a backup by its file name in the backup dir, or by a path that the
  * file dialog (or the browser shell's upload) returned; any other path is refused.
  */
-import type { BackupConfig, BackupDeps } from '../../domain/deps.ts';
-import { findDocuments } from '../../domain/documents.ts';
-import { BackupError, toBackupError } from '../../domain/errors.ts';
-import { openBackup } from '../../domain/readBackup.ts';
-import type { BackupService } from '../../domain/service.ts';
-import { isBackupFileName } from '../../domain/backupFiles.ts';
-import { SETTINGS_FILE } from '../../domain/layout.ts';
+import type { BackupConfig, BackupDeps } from '../domain/deps.ts';
+import { findDocuments } from '../domain/documents.ts';
+import { BackupError, toBackupError } from '../domain/errors.ts';
+import { openBackup } from '../domain/readBackup.ts';
+import type { BackupService } from '../domain/service.ts';
+import { isBackupFileName } from '../domain/backupFiles.ts';
+import { SETTINGS_FILE } from '../domain/layout.ts';
 import {
   requestSchemas,
   type AppEvent,
@@ -26,7 +27,7 @@ import {
   type EventPayloads,
   type Failure,
   type Success,
-} from '../shared/channels.ts';
+} from '../contract/channels.ts';
 import type { z } from 'zod';
 
 /** What the composition root gives the handlers. */

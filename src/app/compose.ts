@@ -5,9 +5,9 @@
  * runs the start-up recovery before the database opens, takes the data dir's lock, opens
  * the database and starts the jobs; it returns what the handler table needs.
  */
-import { composeNodeBackupService } from '../../infra/node/index.ts';
-import type { FileSystem } from '../../ports/fileSystem.ts';
-import type { BackupRuntime } from './backupIpc.ts';
+import { composeNodeBackupService } from '../infra/node/index.ts';
+import type { FileSystem } from '../ports/fileSystem.ts';
+import type { BackupRuntime } from './handlers.ts';
 
 export interface ComposeOptions {
   readonly dataDir: string;

@@ -10,9 +10,9 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { SHELL_ONLY_OPTIONS, startOptionsOrExit } from '../server/startArgs.ts';
-import { checkStartDirs, startFailureMessage } from '../server/startDirs.ts';
-import { electronBinary } from './electronBinary.ts';
+import { SHELL_ONLY_OPTIONS, startOptionsOrExit } from '../app/startArgs.ts';
+import { checkStartDirs, startFailureMessage } from '../app/startDirs.ts';
+import { electronBinary } from '../electron/electronBinary.ts';
 
 const argv = process.argv.slice(2);
 const args = startOptionsOrExit(argv);
@@ -30,7 +30,7 @@ if (binary !== null && process.env.CASEVAULT_SHELL === undefined) {
       process.exit(1);
     });
   }
-  const { buildElectron } = await import('./build.ts');
+  const { buildElectron } = await import('../electron/build.ts');
   const main = await buildElectron();
   // better-sqlite3 is a native module: under Electron it must be built for Electron's ABI
   // (`npx @electron/rebuild -o better-sqlite3`), or the window reports that it could not start.

@@ -1,5 +1,6 @@
 /**
- * The IPC contract between the settings page and the main process (or the browser shell):
+ * The IPC contract between the settings page and the main process (or the browser shell),
+ * in a folder of its own that the page, the preload, both hosts and the handler table import:
  * channel names, the zod schema of every request payload, the response of every channel,
  * and the events pushed to the page. The renderer, the preload, the main process and the
  * browser shell all import this one module, so they cannot drift.
@@ -9,13 +10,13 @@
  * ("Failed to export backup") and `error` the detail a person can act on.
  */
 import { z } from 'zod';
-import type { BackupMetadata } from '../../domain/format.ts';
-import type { ErrorCode } from '../../domain/errors.ts';
-import type { Progress } from '../../domain/progress.ts';
+import type { BackupMetadata } from '../domain/format.ts';
+import type { ErrorCode } from '../domain/errors.ts';
+import type { Progress } from '../domain/progress.ts';
 // The domain's own result types, so the renderer and the use cases cannot drift (types only:
 // nothing of the domain is bundled into the preload or the page).
-import type { BackupListing as BackupListItem, BackupStatistics } from '../../domain/listBackups.ts';
-export type { BackupListItem, BackupStatistics };
+import type { BackupListing as BackupListItem, BackupStatistics } from '../domain/listBackups.ts';
+export type { BackupListItem, BackupStatistics, BackupMetadata, ErrorCode, Progress };
 
 /** Client-chosen id of a long operation, so that it can be cancelled and its progress routed. */
 const operationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"');

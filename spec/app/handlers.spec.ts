@@ -1,6 +1,6 @@
 /** The handler table's error mapping, on a runtime whose service fails on purpose. */
 import { describe, expect, it } from 'vitest';
-import { createBackupIpc, type BackupRuntime } from '../../src/electron/main/backupIpc.ts';
+import { createBackupIpc, type BackupRuntime } from '../../src/app/handlers.ts';
 import { BackupError } from '../../src/domain/errors.ts';
 import { createMemoryHarness } from '../support/memoryHarness.ts';
 

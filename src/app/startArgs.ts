@@ -1,5 +1,5 @@
 /**
- * The options of `npm start` (src/electron/launch.ts, and src/server/start.ts run directly):
+ * The options of `npm start` (src/launch/launch.ts, and src/server/start.ts run directly):
  * parsed without node:util's parseArgs, whose errors are stack traces with ERR_PARSE_ARGS_*
  * codes. A mistake is a UsageError with one plain line (and, for a misspelt option, the
  * closest real one); the caller prints it with the usage and exits 2, as the CLI does.
