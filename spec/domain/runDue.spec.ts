@@ -22,11 +22,12 @@ async function world() {
 const HOUR = 3_600_000;
 
 describe('runDue', () => {
-  it('backs up when due, verifies the new backup in a drill, then waits for the interval', async () => {
+  it('backs up when due, quick-checks the database first, verifies the new backup at once, then waits for the interval', async () => {
     const w = await world();
     const first = await w.tick();
-    expect(first.backup).toMatchObject({ outcome: 'ok', failure: null, due: { reason: 'first' } });
-    expect(first.drill?.report?.results.map((r) => [r.fileName, r.result])).toEqual([[first.backup.fileName, 'ok']]);
+    expect(first.backup).toMatchObject({ outcome: 'ok', failure: null, liveCheck: 'ok', due: { reason: 'first' } });
+    expect(first.verify).toEqual({ fileName: first.backup.fileName, result: 'ok', failure: null });
+    expect(first.drill).toBeNull(); // the one backup is verified: no drill is due
     const state = await readState(w.deps, w.h.config);
     expect(recordOf(state, first.backup.fileName!).fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(state.lastBackupRun).toMatchObject({ trigger: 'schedule', outcome: 'ok', fileName: first.backup.fileName });
@@ -84,5 +85,63 @@ describe('runDue', () => {
     const report = await quit();
     expect(report.backup.outcome).toBe('ok');
     expect(report.drill).toBeNull();
+  });
+
+  it('verifies the new backup right after making it, before the prune, so it is the newest verified-good one', async () => {
+    const w = await world();
+    const verified: string[] = [];
+    const verify = async (path: string) => void verified.push(path.slice(path.lastIndexOf('/') + 1));
+    const report = await runDue(w.deps, w.h.config, { exportNow: w.exportNow, verify });
+    expect(report.verify).toMatchObject({ fileName: report.backup.fileName, result: 'ok', failure: null });
+    expect(verified[0]).toBe(report.backup.fileName);
+    const state = await readState(w.deps, w.h.config);
+    expect(recordOf(state, report.backup.fileName!).verification?.result).toBe('ok');
+  });
+
+  it('records a failed verification of the new backup as a failed check (the alarm), keeping the backup', async () => {
+    const w = await world();
+    const verify = () => Promise.reject(new BackupError('CHECKSUM_MISMATCH', 'verify: entry database.sqlite: SHA-256 differs'));
+    const report = await runDue(w.deps, w.h.config, { exportNow: w.exportNow, verify });
+    expect(report.backup.outcome).toBe('ok');
+    expect(report.verify).toMatchObject({ result: 'failed', failure: { code: 'CHECKSUM_MISMATCH' } });
+    const status = await readStatus(w.deps, w.h.config);
+    expect(status.alarms.map((a) => a.code)).toContain('DRILL_FAILED');
+    expect(await w.service.listBackups()).toHaveLength(1);
+  });
+
+  it('quick-checks the live database first: when it fails, makes no backup, prunes nothing, records it and raises the alarm', async () => {
+    const w = await world();
+    await w.tick();
+    await w.h.db.write(`INSERT INTO users (name) VALUES ('Ana')`);
+    w.advance(5 * HOUR);
+    let exports = 0;
+    const damaged = { ...w.h.db, supportedSchemaVersion: w.h.db.supportedSchemaVersion, checkLive: async () => '*** in database main ***\nPage 7: btreeInitPage() returns error code 11' };
+    const deps = { ...w.deps, db: damaged };
+    const before = await w.h.memfs.readdir(w.h.config.backupDir);
+    const report = await runDue(deps, w.h.config, { exportNow: async (o, r) => { exports += 1; return w.exportNow(o); } });
+    expect(exports).toBe(0);
+    expect(report.backup).toMatchObject({ outcome: 'failed', failure: { code: 'DATABASE_CORRUPT' } });
+    expect(report.prune).toBeNull();
+    const after = (await w.h.memfs.readdir(w.h.config.backupDir)).filter((n) => !n.startsWith('casevault-state') && !n.startsWith('.casevault-state'));
+    expect(after).toEqual(before.filter((n) => !n.startsWith('casevault-state')));
+    const status = await readStatus(w.deps, w.h.config);
+    expect(status.alarms.map((a) => a.code)).toContain('LIVE_DATABASE_CORRUPT');
+    // Repaired: the next run checks again, backs up, and the alarm is gone.
+    w.advance(HOUR);
+    const repaired = await w.tick();
+    expect(repaired.backup.outcome).toBe('ok');
+    expect((await readStatus(w.deps, w.h.config)).alarms.map((a) => a.code)).not.toContain('LIVE_DATABASE_CORRUPT');
+  });
+
+  it('gives way to another operation (BUSY): not a failure, nothing recorded, still due', async () => {
+    const w = await world();
+    const busy = () => Promise.reject(new BackupError('BUSY', 'export: another export into the backup dir is running (process 4242)'));
+    const report = await runDue(w.deps, w.h.config, { exportNow: busy });
+    expect(report.backup).toMatchObject({ outcome: 'busy', failure: { code: 'BUSY' } });
+    expect(report.prune).toBeNull();
+    expect(report.drill).toBeNull();
+    expect((await readState(w.deps, w.h.config)).lastBackupRun).toBeNull();
+    expect((await readStatus(w.deps, w.h.config)).alarms.map((a) => a.code)).not.toContain('BACKUP_FAILED');
+    expect((await w.tick()).backup.outcome).toBe('ok');
   });
 });

@@ -177,7 +177,7 @@ function measuredSpeed(before: number | null, bytes: number, ms: number): number
 }
 
 /** verifyBackup with the audit line the service writes for a verification. */
-async function auditedVerify(deps: BackupDeps, config: BackupConfig, path: string, run: RunOptions): Promise<VerifyResult> {
+export async function auditedVerify(deps: BackupDeps, config: BackupConfig, path: string, run: RunOptions): Promise<VerifyResult> {
   const record = async (fields: { sha256: string | null; manifestSha256: string | null; result: 'ok' | 'failed' | 'cancelled'; code: ErrorCode | null }) => {
     try {
       await appendAudit(deps, config, { time: deps.clock.now().toISOString(), action: 'verify', file: path, ...fields });

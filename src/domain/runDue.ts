@@ -3,18 +3,25 @@
  * tick, in one place: ask the pure decisions, then act.
  * 1. Read the policy and the state (a damaged one stops everything: nothing runs on a policy
  *    or a state that cannot be read; the status shows why).
- * 2. If a backup is due (backupDue): with "skip unchanged", compare the data dir's
- *    fingerprint with the one recorded for the newest backup and skip if equal; else export
- *    with the policy's options. Record the run (ok, skipped-unchanged, failed with its code).
- * 3. After a new backup, prune if the policy says so.
- * 4. On a scheduled tick (not at quit), run a drill if one is due.
+ * 2. If a backup is due (backupDue): `PRAGMA quick_check` the live database (read only) and
+ *    record the result; if it fails, make no backup and prune nothing (a damaged database
+ *    backed up every few hours would rotate the clean backups away), and record the run as
+ *    failed (the alarm). Else with "skip unchanged", compare the data dir's fingerprint with
+ *    the one recorded for the newest backup and skip if equal; else export with the policy's
+ *    options. Record the run (ok, skipped-unchanged, failed with its code).
+ * 3. Verify the new backup at once and record the result, so it is the newest verified-good
+ *    backup before anything is pruned.
+ * 4. After a new backup, prune if the policy says so.
+ * 5. On a scheduled tick (not at quit), run a drill if one is due.
  * A failure of one step is reported in the result, and the later steps still run; only an
- * unreadable policy or state, or a cancellation, rejects.
+ * unreadable policy or state, or a cancellation, rejects. BUSY (another operation or
+ * process holds what the backup needs) is not a failure: the run stops there, records
+ * nothing (so it stays due) and says 'busy'; the caller waits and tries again.
  */
 import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
-import { readState, recordBackupRun, updateState, type RunTrigger } from './backupState.ts';
-import { runDrill, type DrillReport } from './drill.ts';
-import { toBackupError, type ErrorCode } from './errors.ts';
+import { readState, recordBackupRun, recordLiveCheck, recordVerification, updateState, type RunTrigger, type Verification } from './backupState.ts';
+import { auditedVerify, runDrill, type DrillReport } from './drill.ts';
+import { isBackupError, toBackupError, type ErrorCode } from './errors.ts';
 import { dataFingerprint, unchangedSince } from './fingerprint.ts';
 import { listBackups } from './listBackups.ts';
 import { timeZoneOf } from './localTime.ts';
@@ -26,9 +33,12 @@ import { backupDue, drillDue, type Due } from './schedule.ts';
 export interface RunDueOptions extends Pick<RunOptions, 'signal'> {
   readonly trigger?: RunTrigger;
   readonly timeZone?: string;
-  /** Makes a backup: the service's exportNow (audited, one operation at a time). Resolves with its file name. */
+  /**
+   * Makes a backup: the service's audited export (without its one-operation-at-a-time
+   * wrapper: the run holds that already). Resolves with its file name.
+   */
   readonly exportNow: (options: ExportOptions, run: RunOptions) => Promise<{ readonly fileName: string }>;
-  /** Verifies a backup for a drill; by default drill.ts's audited verify. */
+  /** Verifies a backup (the new one, and a drill's); by default drill.ts's audited verify. */
   readonly verify?: (path: string, run: RunOptions) => Promise<unknown>;
 }
 
@@ -38,9 +48,24 @@ export interface StepFailure {
 }
 
 export interface RunDueReport {
-  readonly backup: { readonly due: Due; readonly outcome: 'ok' | 'skipped-unchanged' | 'failed' | 'not-due'; readonly fileName: string | null; readonly failure: StepFailure | null };
+  readonly backup: {
+    readonly due: Due;
+    /** 'busy': another operation or process held what the backup needs; nothing was recorded, it stays due. */
+    readonly outcome: 'ok' | 'skipped-unchanged' | 'failed' | 'not-due' | 'busy';
+    readonly fileName: string | null;
+    readonly failure: StepFailure | null;
+    /** What quick_check said of the live database before the backup ('ok' or the problems), or null if it did not run. */
+    readonly liveCheck: string | null;
+  };
+  /** The verification of the new backup, or null when none was made. */
+  readonly verify: { readonly fileName: string; readonly result: 'ok' | 'failed'; readonly failure: StepFailure | null } | null;
   readonly prune: { readonly result: PruneResult | null; readonly failure: StepFailure | null } | null;
   readonly drill: { readonly report: DrillReport | null; readonly failure: StepFailure | null } | null;
+}
+
+/** Whether the run gave way to another operation (BUSY) at its backup or its drill. */
+export function ranIntoBusy(report: RunDueReport): boolean {
+  return report.backup.outcome === 'busy' || report.drill?.failure?.code === 'BUSY';
 }
 
 const failureOf = (error: unknown, operation: string): StepFailure => {
@@ -58,25 +83,39 @@ export async function runDue(deps: BackupDeps, config: BackupConfig, options: Ru
   const now = deps.clock.now();
   const due = backupDue({ policy, lastBackupAt: backups[0]?.createdAt ?? null, lastRun: state.lastBackupRun, now, timeZone, trigger });
 
-  let backup: RunDueReport['backup'] = { due, outcome: 'not-due', fileName: null, failure: null };
+  let backup: RunDueReport['backup'] = { due, outcome: 'not-due', fileName: null, failure: null, liveCheck: null };
+  let verify: RunDueReport['verify'] = null;
   if (due.due) {
     const at = now.toISOString();
     let fingerprint: string | null = null;
+    let liveCheck: string | null = null;
     try {
-      fingerprint = await dataFingerprint(deps, config, policy.export);
-      const same = policy.schedule.skipUnchanged ? unchangedSince(backups[0] ?? null, state, fingerprint) : null;
-      if (same !== null) {
-        backup = { due, outcome: 'skipped-unchanged', fileName: same, failure: null };
+      // Before the fingerprint: a read-only look at a WAL database creates its -wal once.
+      if (policy.export.includeDatabase) liveCheck = await checkLiveDatabase(deps, config);
+      if (liveCheck !== null && liveCheck !== 'ok') {
+        backup = { due, outcome: 'failed', fileName: null, liveCheck, failure: { code: 'DATABASE_CORRUPT', message: `scheduled backup: the app's database fails its quick check (${liveCheck}); no backup was made and nothing was pruned, so the backups from before the damage are kept. Run \`casevault check\`.` } };
       } else {
-        const made = await options.exportNow(policy.export, { signal: options.signal });
-        backup = { due, outcome: 'ok', fileName: made.fileName, failure: null };
+        fingerprint = await dataFingerprint(deps, config, policy.export);
+        const same = policy.schedule.skipUnchanged ? unchangedSince(backups[0] ?? null, state, fingerprint) : null;
+        if (same !== null) {
+          backup = { due, outcome: 'skipped-unchanged', fileName: same, failure: null, liveCheck };
+        } else {
+          const made = await options.exportNow(policy.export, { signal: options.signal });
+          backup = { due, outcome: 'ok', fileName: made.fileName, failure: null, liveCheck };
+        }
       }
     } catch (error) {
-      backup = { due, outcome: 'failed', fileName: null, failure: failureOf(error, 'scheduled backup') };
+      const failure = failureOf(error, 'scheduled backup');
+      backup = { due, outcome: failure.code === 'BUSY' ? 'busy' : 'failed', fileName: null, failure, liveCheck };
     }
+    if (backup.outcome === 'busy') return { backup, verify: null, prune: null, drill: null };
     const { outcome, fileName, failure } = backup;
     const run = { at, trigger, outcome: outcome as 'ok' | 'skipped-unchanged' | 'failed', fileName, code: failure?.code ?? null, message: failure?.message ?? null };
-    await updateState(deps, config, (s) => recordBackupRun(s, run, outcome === 'ok' ? fingerprint : null));
+    await updateState(deps, config, (s) => {
+      const checked = liveCheck === null ? s : recordLiveCheck(s, at, liveCheck.slice(0, 2000));
+      return recordBackupRun(checked, run, outcome === 'ok' ? fingerprint : null);
+    });
+    if (outcome === 'ok' && fileName !== null) verify = await verifyNew(deps, config, fileName, options);
   }
 
   let prune: RunDueReport['prune'] = null;
@@ -99,5 +138,32 @@ export async function runDue(deps: BackupDeps, config: BackupConfig, options: Ru
       }
     }
   }
-  return { backup, prune, drill };
+  return { backup, verify, prune, drill };
+}
+
+/** quick_check of the live database: 'ok', or what is wrong with it (a file SQLite cannot read at all included). */
+async function checkLiveDatabase(deps: BackupDeps, config: BackupConfig): Promise<string> {
+  try {
+    return await deps.db.checkLive('quick');
+  } catch (error) {
+    if (isBackupError(error) && error.code === 'DATABASE_CORRUPT') return error.message;
+    throw error;
+  }
+}
+
+/** Verifies the backup just made and records the result (a failure is the alarm, as a failed drill). */
+async function verifyNew(deps: BackupDeps, config: BackupConfig, fileName: string, options: RunDueOptions): Promise<NonNullable<RunDueReport['verify']>> {
+  const path = deps.fs.join(config.backupDir, fileName);
+  const verify = options.verify ?? ((p: string, run: RunOptions) => auditedVerify(deps, config, p, run));
+  let verification: Verification;
+  let failure: StepFailure | null = null;
+  try {
+    await verify(path, { signal: options.signal });
+    verification = { at: deps.clock.now().toISOString(), result: 'ok' };
+  } catch (error) {
+    failure = failureOf(error, 'verify');
+    verification = { at: deps.clock.now().toISOString(), result: 'failed', code: failure.code, message: failure.message.slice(0, 2000) };
+  }
+  await updateState(deps, config, (s) => recordVerification(s, fileName, verification));
+  return { fileName, result: verification.result, failure };
 }
