@@ -1,6 +1,6 @@
 /**
  * The audit log: one JSON line per export, restore, verify, delete and prune (one line per
- * backup a prune deleted), beside the backups
+ * backup a prune deleted), pin and unpin, change of the policy and undo of a restore, beside the backups
  * (`casevault-audit.jsonl`). Each line carries the hash of the line before it and its own
  * hash over its content, so a line edited, removed or inserted later breaks the chain at
  * that point: a chain of custody for the firm's backups.
@@ -22,7 +22,8 @@ import { BackupError, type ErrorCode } from './errors.ts';
 export const AUDIT_LOG_FILE = 'casevault-audit.jsonl';
 const GENESIS = '0'.repeat(64);
 
-export type AuditAction = 'export' | 'restore' | 'verify' | 'delete' | 'prune';
+/** 'pin', 'unpin': a backup's pin changed; 'policy': the backup policy was changed; 'undo-restore': a restore was undone. */
+export type AuditAction = 'export' | 'restore' | 'verify' | 'delete' | 'prune' | 'pin' | 'unpin' | 'policy' | 'undo-restore';
 
 export interface AuditRecord {
   readonly time: string;

@@ -1,5 +1,6 @@
 /**
- * listBackups, deleteBackup, getStatistics: what is in the backup dir. Only complete
+ * listBackups, getStatistics: what is in the backup dir (a deletion is the service's, in
+ * prune.ts's crash-safe order). Only complete
  * backups are listed (`.zip`, never `.partial`); the checksum comes from the sidecar and
  * the date from the name, so listing 1,000 backups opens no ZIP.
  */
@@ -46,20 +47,6 @@ export async function listBackups(deps: BackupDeps, config: BackupConfig): Promi
   return listed
     .filter((b): b is BackupListing => b !== null)
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.fileName.localeCompare(a.fileName));
-}
-
-/** Deletes a listed backup and its sidecar; resolves with what it deleted. Accepts only a listed name: no separators, no `..`. */
-export async function deleteBackup(deps: BackupDeps, config: BackupConfig, fileName: unknown): Promise<BackupListing> {
-  if (typeof fileName !== 'string' || !isBackupFileName(fileName) || fileName.includes('..')) {
-    throw new BackupError('INVALID_INPUT', `delete: "${String(fileName)}" is not the name of a backup`);
-  }
-  const listed = await listBackups(deps, config);
-  const backup = listed.find((b) => b.fileName === fileName);
-  if (!backup) throw new BackupError('NOT_FOUND', `delete: there is no backup named ${fileName} in ${config.backupDir} (the list of backups shows their names)`);
-  await deps.fs.remove(backup.filePath + SIDECAR_SUFFIX);
-  await deps.fs.remove(backup.filePath);
-  await deps.fs.syncDir(config.backupDir);
-  return backup;
 }
 
 export async function getStatistics(deps: BackupDeps, config: BackupConfig): Promise<BackupStatistics> {

@@ -86,8 +86,8 @@ export async function pruneBackups(deps: BackupDeps, config: BackupConfig, optio
   return { dryRun, timeZone, decision, deleted };
 }
 
-/** Deletes one backup and its sidecar in the crash-safe order above. */
-async function deleteBackupFiles(deps: BackupDeps, config: BackupConfig, fileName: string): Promise<void> {
+/** Deletes one backup and its sidecar in the crash-safe order above (the caller fsyncs the folder at the end). */
+export async function deleteBackupFiles(deps: BackupDeps, config: BackupConfig, fileName: string): Promise<void> {
   const { fs } = deps;
   const zip = fs.join(config.backupDir, fileName);
   await fs.rename(zip, zip + DELETING_SUFFIX);
@@ -136,7 +136,7 @@ export async function finishInterruptedPrunes(deps: BackupDeps, config: BackupCo
  * inside the update, so a backup an export has just made (and records after its rename) is
  * present and kept. Writes nothing when nothing is to forget.
  */
-async function forgetMissingBackups(deps: BackupDeps, config: BackupConfig): Promise<void> {
+export async function forgetMissingBackups(deps: BackupDeps, config: BackupConfig): Promise<void> {
   const stale = async () => {
     const present = new Set(await deps.fs.readdir(config.backupDir));
     return Object.keys((await readState(deps, config)).backups).filter((name) => !present.has(name));

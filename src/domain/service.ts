@@ -1,35 +1,116 @@
 /**
- * The backup service: the six use cases of the seed (plus recovery) bound to their deps.
- * One operation that reads or writes backups or the data dir runs at a time per service:
- * a second one (a double click, a second window) is refused with BUSY naming the first,
- * rather than queued behind a restore that will replace what it wanted to work on.
- * Listing and statistics only read, and always run.
+ * The backup service: the use cases of the seed (plus recovery) and of automatic protection
+ * (issue 11: scheduled runs, prune, drills, pins, the policy, undo of a restore) bound to
+ * their deps.
+ * One operation that reads or writes backups, their state or the data dir runs at a time
+ * per service: a second one (a double click, a second window) is refused with BUSY naming
+ * the first, rather than queued behind a restore that will replace what it wanted to work
+ * on. A scheduled run is the exception: it waits for the running operation (up to its
+ * `waitMs`) rather than fail, and gives way (BUSY, never an alarm) after that.
+ * Listing, statistics, the status, the policy and a dry-run prune only read, and always run.
+ * Inside a scheduled run the export and the verifications are the inner, audited functions,
+ * not the exclusive wrappers (the run already holds the service).
  */
 import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
+import { bestEffort } from './deps.ts';
 import { appendAudit, readAuditLog, type AuditAction, type AuditRecord } from './auditLog.ts';
-import { SIDECAR_SUFFIX, parseSidecar } from './backupFiles.ts';
-import { BackupError, toBackupError } from './errors.ts';
-import { exportNow } from './exportBackup.ts';
-import { cleanBackupDir, deleteBackup, getStatistics, listBackups } from './listBackups.ts';
+import { SIDECAR_SUFFIX, isBackupFileName, parseSidecar } from './backupFiles.ts';
+import { forgetBackups, pinBackup, readState, recordOf, removeStateLeftovers, updateState } from './backupState.ts';
+import { runDrill } from './drill.ts';
+import { BackupError, isBackupError, toBackupError } from './errors.ts';
+import { exportNow, type ExportResult } from './exportBackup.ts';
+import { cleanBackupDir, getStatistics, listBackups, type BackupListing } from './listBackups.ts';
+import { POLICY_FILE, readPolicy, updatePolicy } from './policy.ts';
+import { deleteBackupFiles, finishInterruptedPrunes, forgetMissingBackups, pruneBackups, DELETING_SUFFIX } from './prune.ts';
 import { restoreFromZip } from './restoreBackup.ts';
+import { ranIntoBusy, runDue, type RunDueReport } from './runDue.ts';
+import { readStatus } from './status.ts';
 import { recoverDataDir } from './swap.ts';
-import { verifyBackup } from './verifyBackup.ts';
+import { findUndo, undoRestore } from './undoRestore.ts';
+import { verifyBackup, type VerifyResult } from './verifyBackup.ts';
+import type { RunTrigger } from './backupState.ts';
 
-const ACTIVITY = { export: 'an export', restore: 'a restore', verify: 'a verification', delete: 'a deletion', recover: 'a recovery' } as const;
+const ACTIVITY = {
+  export: 'an export',
+  restore: 'a restore',
+  verify: 'a verification',
+  delete: 'a deletion',
+  recover: 'a recovery',
+  'run-due': 'a scheduled backup run',
+  prune: 'a prune',
+  drill: 'a drill',
+  pin: 'a change of pins',
+  policy: 'a change of the backup policy',
+  'undo-restore': 'an undo of a restore',
+} as const;
 type Activity = keyof typeof ACTIVITY;
 
-export function createBackupService(deps: BackupDeps, config: BackupConfig) {
+/**
+ * What the composition wraps around the operations that need more than the domain: a lock
+ * between processes, a memory policy. Each is also applied inside a scheduled run.
+ */
+export interface ServiceHooks {
+  /** Around every export (a manual one and a scheduled run's). */
+  readonly aroundExport?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Around every verification (a manual one, a drill's, a scheduled run's). */
+  readonly aroundVerify?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Around a restore and an undo of one: the composition refuses (BUSY) where it does not own the data dir. */
+  readonly aroundRestore?: <T>(operation: 'restore' | 'undo-restore', fn: () => Promise<T>) => Promise<T>;
+}
+
+export interface RunDueRequest extends Pick<RunOptions, 'signal'> {
+  readonly trigger?: RunTrigger;
+  /** How long to wait for a running operation (here, or in another process) before giving way with BUSY; default 0. */
+  readonly waitMs?: number;
+  /** How often to try again while another process holds what the backup needs; default 2 s. */
+  readonly retryMs?: number;
+}
+
+/** A listed backup with what the state says of it (`list --json`, the page's list). */
+export interface BackupWithState extends BackupListing {
+  /** Whether it is pinned; null if the state cannot be read. */
+  readonly pinned: boolean | null;
+  /** When it was last verified (by a drill, a scheduled run or `verify`), or null. */
+  readonly verifiedAt: string | null;
+  /** The result of that verification: true, false (failed: see verificationCode), null (never verified, or the state cannot be read). */
+  readonly verified: boolean | null;
+  readonly verificationCode: string | null;
+}
+
+const pass = <T>(fn: () => Promise<T>): Promise<T> => fn();
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+export function createBackupService(deps: BackupDeps, config: BackupConfig, hooks: ServiceHooks = {}) {
+  const aroundExport = hooks.aroundExport ?? pass;
+  const aroundVerify = hooks.aroundVerify ?? pass;
+  const aroundRestore = hooks.aroundRestore ?? ((_operation, fn) => fn());
   let running: Activity | null = null;
+  let finished: () => void = () => {};
+  let idle: Promise<void> = Promise.resolve();
+
+  const busy = (activity: Activity) => new BackupError('BUSY', `${activity}: ${ACTIVITY[running!]} is running; try again when it has finished`);
   const exclusive = async <T>(activity: Activity, fn: () => Promise<T>): Promise<T> => {
-    if (running) {
-      throw new BackupError('BUSY', `${activity}: ${ACTIVITY[running]} is running; try again when it has finished`);
-    }
+    if (running) throw busy(activity);
     running = activity;
+    idle = new Promise<void>((resolve) => (finished = resolve));
     try {
       return await fn();
     } finally {
       running = null;
+      finished();
     }
+  };
+  /** Waits up to `ms` (real time) for the service to be free, then runs `fn` exclusively; BUSY if it is not free by then. */
+  const whenFree = async <T>(activity: Activity, ms: number, fn: () => Promise<T>): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let expired = false;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(void (expired = true)), Math.max(0, ms))));
+    try {
+      while (running && !expired) await Promise.race([idle, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return exclusive(activity, fn);
   };
   /**
    * Runs an operation and records it in the audit log, success or failure. A failure to
@@ -66,6 +147,20 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig) {
       return null;
     }
   };
+  const backupPath = (fileName: unknown) => (typeof fileName === 'string' && isBackupFileName(fileName) ? deps.fs.join(config.backupDir, fileName) : null);
+
+  // The inner operations: audited and wrapped by the composition, not exclusive.
+  const exportInner = (options: unknown, run?: RunOptions): Promise<ExportResult> =>
+    aroundExport(() => audited('export', null, () => exportNow(deps, config, options, run), async (r) => ({ file: r.filePath, sha256: r.checksum, manifestSha256: r.metadata.checksum })));
+  const verifyInner = (path: string, run?: RunOptions): Promise<VerifyResult> =>
+    aroundVerify(() => audited('verify', path, () => verifyBackup(deps, config, path, run), async (r) => ({ file: path, sha256: r.checksum, manifestSha256: r.metadata.checksum })));
+  const setPin = (fileName: unknown, pinned: boolean) =>
+    exclusive('pin', () =>
+      audited(pinned ? 'pin' : 'unpin', backupPath(fileName), () => pinBackup(deps, config, fileName, pinned), async () => {
+        const path = backupPath(fileName);
+        return { file: path, sha256: path === null ? null : await sidecarSha(path), manifestSha256: null };
+      }),
+    );
 
   return {
     config,
@@ -73,37 +168,151 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig) {
     get activity(): Activity | null {
       return running;
     },
-    exportNow: (options?: unknown, run?: RunOptions) =>
-      exclusive('export', () =>
-        audited('export', null, () => exportNow(deps, config, options, run), async (r) => ({ file: r.filePath, sha256: r.checksum, manifestSha256: r.metadata.checksum })),
-      ),
+    exportNow: (options?: unknown, run?: RunOptions) => exclusive('export', () => exportInner(options, run)),
     restoreFromZip: (path: string, run?: RunOptions) =>
       exclusive('restore', () =>
-        audited('restore', path, () => restoreFromZip(deps, config, path, run), async (r) => ({ file: path, sha256: await sidecarSha(path), manifestSha256: r.metadata.checksum })),
+        aroundRestore('restore', () =>
+          audited('restore', path, () => restoreFromZip(deps, config, path, run), async (r) => ({ file: path, sha256: await sidecarSha(path), manifestSha256: r.metadata.checksum })),
+        ),
       ),
-    verifyBackup: (path: string, run?: RunOptions) =>
-      exclusive('verify', () =>
-        audited('verify', path, () => verifyBackup(deps, config, path, run), async (r) => ({ file: path, sha256: r.checksum, manifestSha256: r.metadata.checksum })),
-      ),
+    verifyBackup: (path: string, run?: RunOptions) => exclusive('verify', () => verifyInner(path, run)),
     listBackups: () => listBackups(deps, config),
+    /** The list with each backup's pin and last verification; a damaged state leaves those null and says why. */
+    listBackupsWithState: async (): Promise<{ backups: BackupWithState[]; stateError: string | null }> => {
+      const backups = await listBackups(deps, config);
+      let state;
+      try {
+        state = await readState(deps, config);
+      } catch (error) {
+        if (!isBackupError(error) || error.code !== 'STATE_CORRUPT') throw error;
+        return { backups: backups.map((b) => ({ ...b, pinned: null, verifiedAt: null, verified: null, verificationCode: null })), stateError: error.message };
+      }
+      return {
+        backups: backups.map((b) => {
+          const record = recordOf(state, b.fileName);
+          const v = record.verification;
+          return { ...b, pinned: record.pinned, verifiedAt: v?.at ?? null, verified: v ? v.result === 'ok' : null, verificationCode: v?.result === 'failed' ? v.code : null };
+        }),
+        stateError: null,
+      };
+    },
+    /**
+     * Deletes a backup in the crash-safe order of a prune (unlisted first, then its sidecar,
+     * then the file) and forgets what the state remembers of it.
+     */
     deleteBackup: (fileName: unknown) =>
       exclusive('delete', () =>
-        audited('delete', typeof fileName === 'string' ? fileName : null, () => deleteBackup(deps, config, fileName), async (deleted) => ({
-          file: deleted.filePath,
-          sha256: deleted.checksum,
-          manifestSha256: null,
-        })),
+        audited('delete', typeof fileName === 'string' ? fileName : null, async () => {
+          const deleted = await deleteListedBackup(deps, config, fileName);
+          // The backup is gone: a state that cannot be updated keeps a stale record, which the next prune forgets.
+          try {
+            await updateState(deps, config, (s) => (s.backups[deleted.fileName] ? forgetBackups(s, [deleted.fileName]) : s));
+          } catch (error) {
+            deps.log?.(`delete: could not forget the state of ${deleted.fileName}`, error);
+          }
+          return deleted;
+        }, async (deleted) => ({ file: deleted.filePath, sha256: deleted.checksum, manifestSha256: null })),
       ),
     /** The audit log, and whether its chain is whole. */
     readAuditLog: () => readAuditLog(deps, config),
     getStatistics: () => getStatistics(deps, config),
-    /** At start-up, before the database opens: finish an interrupted restore, clean an interrupted export. */
+    /**
+     * At start-up, before the database opens: finish an interrupted restore (or undo), clean
+     * an interrupted export, finish interrupted deletions, remove half-written state files.
+     */
     recover: () =>
       exclusive('recover', async () => ({
         dataDir: await recoverDataDir(deps.fs, config.dataDir),
-        removedFromBackupDir: await cleanBackupDir(deps, config),
+        removedFromBackupDir: await recoverBackupDir(deps, config),
       })),
+
+    // ---- automatic protection (issue 11) ----------------------------------------------
+
+    /**
+     * Does what is due now (runDue.ts): backup (after a quick_check of the live database),
+     * verify it, prune, drill. Waits up to `waitMs` for an operation running here, and
+     * retries while another process holds the backup dir's export; after that the report
+     * says 'busy' (or, if this service stayed busy, it rejects with BUSY): a run that gave
+     * way, never an alarm.
+     */
+    runDue: async (request: RunDueRequest = {}): Promise<RunDueReport> => {
+      const waitMs = request.waitMs ?? 0;
+      const retryMs = request.retryMs ?? 2000;
+      const started = Date.now();
+      for (;;) {
+        const left = waitMs - (Date.now() - started);
+        const report = await whenFree('run-due', left, () =>
+          runDue(deps, config, {
+            trigger: request.trigger ?? 'schedule',
+            ...(request.signal ? { signal: request.signal } : {}),
+            exportNow: (options, run) => exportInner(options, run),
+            verify: (path, run) => verifyInner(path, run),
+          }),
+        );
+        const remaining = waitMs - (Date.now() - started);
+        if (!ranIntoBusy(report) || remaining <= 0 || request.signal?.aborted) return report;
+        await sleep(Math.min(retryMs, remaining));
+      }
+    },
+    /** Applies the retention policy (prune.ts); a dry run decides and deletes nothing, and always runs. */
+    prune: (options: { dryRun?: boolean } = {}) =>
+      options.dryRun ? pruneBackups(deps, config, { dryRun: true }) : exclusive('prune', () => pruneBackups(deps, config)),
+    /** Re-verifies stored backups: the due ones within the drill's budget (or the longest unverified), or all. */
+    drill: (options: { all?: boolean } & RunOptions = {}) =>
+      exclusive('drill', () =>
+        runDrill(deps, config, {
+          mode: options.all ? 'all' : 'rotation',
+          verify: (path, run) => verifyInner(path, { ...run, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+      ),
+    /** A pinned backup is never pruned. NOT_FOUND if there is no such backup. */
+    pin: (fileName: unknown) => setPin(fileName, true),
+    unpin: (fileName: unknown) => setPin(fileName, false),
+    /** The last backup, the last verified-good one, what runs next, the alarms. Never rejects for a damaged policy or state: they are alarms. */
+    status: () => readStatus(deps, config),
+    readPolicy: () => readPolicy(deps, config),
+    /** Merges `patch` into the stored policy (INVALID_INPUT if the result is not valid). */
+    updatePolicy: (patch: unknown) =>
+      exclusive('policy', () => audited('policy', deps.fs.join(config.backupDir, POLICY_FILE), () => updatePolicy(deps, config, patch), async () => ({ file: deps.fs.join(config.backupDir, POLICY_FILE), sha256: null, manifestSha256: null }))),
+    /** What "Undo the last restore" would put back, or null when there is nothing to undo. */
+    findUndo: () => findUndo(deps, config),
+    /** Puts the data dir from before the last restore back (undoRestore.ts); NOT_FOUND if there is none. */
+    undoRestore: (run?: RunOptions) =>
+      exclusive('undo-restore', () =>
+        aroundRestore('undo-restore', async () => {
+          const offer = await findUndo(deps, config).catch(() => null);
+          return audited('undo-restore', offer?.safetyCopy ?? null, () => undoRestore(deps, config, run), async (r) => ({ file: r.restoredFrom, sha256: null, manifestSha256: null }));
+        }),
+      ),
   };
+}
+
+/** Deletes a listed backup (only a listed name: no separators, no `..`) in the crash-safe order; resolves with what it deleted. */
+async function deleteListedBackup(deps: BackupDeps, config: BackupConfig, fileName: unknown): Promise<BackupListing> {
+  if (typeof fileName !== 'string' || !isBackupFileName(fileName) || fileName.includes('..')) {
+    throw new BackupError('INVALID_INPUT', `delete: "${String(fileName)}" is not the name of a backup`);
+  }
+  const backup = (await listBackups(deps, config)).find((b) => b.fileName === fileName);
+  if (!backup) throw new BackupError('NOT_FOUND', `delete: there is no backup named ${fileName} in ${config.backupDir} (the list of backups shows their names)`);
+  await deleteBackupFiles(deps, config, fileName);
+  await deps.fs.syncDir(config.backupDir);
+  return backup;
+}
+
+/**
+ * The backup dir's part of start-up recovery: what an interrupted export left, deletions a
+ * crash interrupted, half-written state or policy files. Resolves with the names removed.
+ */
+export async function recoverBackupDir(deps: BackupDeps, config: BackupConfig): Promise<string[]> {
+  const finished = await finishInterruptedPrunes(deps, config);
+  // A deletion killed after its last removal left only the state's record: forget it too (never a start-up failure).
+  if (await deps.fs.exists(config.backupDir)) await bestEffort(deps, 'start-up: forgetting the state of deleted backups', () => forgetMissingBackups(deps, config));
+  return [
+    ...(await cleanBackupDir(deps, config)),
+    ...finished.map((name) => `${name}${DELETING_SUFFIX}`),
+    ...(await removeStateLeftovers(deps, config)),
+  ];
 }
 
 export type BackupService = ReturnType<typeof createBackupService>;

@@ -8,6 +8,11 @@
  * The swap is two renames: data → safety, staging → data. Whatever instant the process
  * dies at, `recoverDataDir` finds one of three states and finishes the swap (the staging
  * was complete before the journal was written), or finishes a roll-back that had begun.
+ *
+ * An undo of a restore (undoRestore.ts) is the same swap with the safety copy as its
+ * staging (journal kind 'undo'): data → a new safety copy, the old safety copy → data. Its
+ * roll-back puts the swapped-in copy back where it came from instead of removing it: in an
+ * undo, "staging" is data a person may still want.
  */
 import type { FileSystem } from '../ports/fileSystem.ts';
 import { BackupError } from './errors.ts';
@@ -20,6 +25,8 @@ export interface Journal {
   /** Whether a data dir existed before (a restore onto a new computer has none). */
   readonly hadDataDir: boolean;
   readonly state: 'swapping' | 'rolling-back';
+  /** 'undo': staging is a safety copy being put back (kept on roll-back). Absent: a restore. */
+  readonly kind?: 'restore' | 'undo';
 }
 
 export function siblingPaths(fs: FileSystem, dataDir: string, restoreId: string) {
@@ -81,6 +88,7 @@ async function rollForward(fs: FileSystem, j: Journal): Promise<void> {
 }
 
 async function finishRollBack(fs: FileSystem, j: Journal): Promise<void> {
+  if (j.kind === 'undo') return finishUndoRollBack(fs, j);
   const { failedDir } = siblingPaths(fs, j.dataDir, j.restoreId);
   if (j.hadDataDir && (await fs.exists(j.safetyDir))) {
     if (await fs.exists(j.dataDir)) await fs.rename(j.dataDir, failedDir);
@@ -91,6 +99,20 @@ async function finishRollBack(fs: FileSystem, j: Journal): Promise<void> {
   await fs.syncDir(fs.dirname(j.dataDir));
   await fs.remove(failedDir);
   await fs.remove(j.stagingDir);
+  await clearJournal(fs, j.dataDir);
+}
+
+/** An undo's roll-back: the swapped-in safety copy goes back to its own name, the data dir back in place. */
+async function finishUndoRollBack(fs: FileSystem, j: Journal): Promise<void> {
+  const present = async (path: string) => fs.exists(path);
+  if ((await present(j.dataDir)) && !(await present(j.stagingDir)) && (!j.hadDataDir || (await present(j.safetyDir)))) {
+    await fs.rename(j.dataDir, j.stagingDir);
+  }
+  if (j.hadDataDir && (await present(j.safetyDir))) {
+    if (await present(j.dataDir)) throw new BackupError('INTERNAL', `undo-restore: ${j.dataDir}, its safety copy and the data dir it replaced all exist; resolve by hand`);
+    await fs.rename(j.safetyDir, j.dataDir);
+  }
+  await fs.syncDir(fs.dirname(j.dataDir));
   await clearJournal(fs, j.dataDir);
 }
 
@@ -137,7 +159,8 @@ function parseJournal(bytes: Uint8Array, dataDir: string): Journal {
   if (
     typeof j.restoreId !== 'string' || j.dataDir !== dataDir || typeof j.stagingDir !== 'string' ||
     typeof j.safetyDir !== 'string' || typeof j.hadDataDir !== 'boolean' ||
-    (j.state !== 'swapping' && j.state !== 'rolling-back')
+    (j.state !== 'swapping' && j.state !== 'rolling-back') ||
+    (j.kind !== undefined && j.kind !== 'restore' && j.kind !== 'undo')
   ) {
     throw new BackupError('INTERNAL', `restore: the journal beside ${dataDir} is not one casevault wrote; resolve by hand`);
   }
