@@ -13,8 +13,8 @@
  */
 import { realpath } from 'node:fs/promises';
 import { DEFAULT_LIMITS, type Limits } from '../../domain/limits.ts';
-import { createBackupService, type BackupService } from '../../domain/service.ts';
-import type { BackupConfig, BackupDeps, RunOptions } from '../../domain/deps.ts';
+import { createBackupService, recoverBackupDir, type BackupService, type ServiceHooks } from '../../domain/service.ts';
+import type { BackupConfig, BackupDeps } from '../../domain/deps.ts';
 import type { Recovery } from '../../domain/swap.ts';
 import { createBetterSqliteDatabase, type BetterSqliteDatabase } from '../betterSqlite/betterSqliteDatabase.ts';
 import { nodeHashing } from '../crypto/nodeHashing.ts';
@@ -135,7 +135,6 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     jobStopTimeoutMs: options.jobStopTimeoutMs ?? 10_000,
   };
-  const base = createBackupService(deps, config);
   // Memory policies per operation (memoryGovernor.ts, with the measurements): the export has
   // dead buffers collected early; verify and restore keep V8's young generation at its
   // starting size (their memory grew with the number of entries).
@@ -153,10 +152,36 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
   if (lockMode === 'exclusive') dataLock = await acquireLock(`${config.dataDir}.lock`, holder, dataDirBusy(operation, config.dataDir));
   else if (lockMode === 'if-free') dataLock = await tryLock(`${config.dataDir}.lock`, holder);
   const backupLockPath = fs.join(config.backupDir, EXPORT_LOCK_FILE);
+  // Around every export, a manual one and a scheduled run's alike (the service applies them).
+  const hooks: ServiceHooks = {
+    // One export per backup dir at a time, across processes, so a start-up clean never
+    // removes a running export's .partial.
+    aroundExport: async (fn) => {
+      const lock = await acquireLock(backupLockPath, holder, exportBusy(config.backupDir));
+      try {
+        // Under the lock no other export runs: what an interrupted one left can go (if it
+        // cannot, the export still runs; `casevault check` names what is left).
+        await cleanBackupDir(deps, config).catch((error: unknown) => log('export: removing what an interrupted export left failed', error));
+        return await memory.collectingEarly(fn);
+      } finally {
+        await lock.release();
+      }
+    },
+    aroundVerify: (fn) => memory.holdingYoungGeneration(fn),
+    aroundRestore: (operation, fn) => {
+      if (!dataLock) {
+        const what = operation === 'restore' ? 'restore' : 'undo-restore';
+        return Promise.reject(new BackupError('BUSY', `${what}: the data dir ${config.dataDir} is in use by another process (the casevault app?); close it and try again`));
+      }
+      return memory.holdingYoungGeneration(fn);
+    },
+  };
+  const base = createBackupService(deps, config, hooks);
   try {
     // Recovery is the lock holder's: recovering under a running app would undo its restore.
+    // The backup dir's part (an interrupted export, prune or state write) under the export lock, if free.
     const cleanIfPresent = async () =>
-      (await fs.exists(config.backupDir)) ? withBackupLockIfFree(backupLockPath, () => cleanBackupDir(deps, config)) : [];
+      (await fs.exists(config.backupDir)) ? withBackupLockIfFree(backupLockPath, () => recoverBackupDir(deps, config)) : [];
     const recovered = {
       dataDir: dataLock ? await recoverDataDir(fs, config.dataDir) : ('none' as Recovery),
       removedFromBackupDir: (options.cleanBackupDirAtStart ?? true) ? await cleanIfPresent() : [],
@@ -165,24 +190,6 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
     const service = Object.defineProperties(
       {
         ...base,
-        // One export per backup dir at a time, across processes, so a start-up clean never
-        // removes a running export's .partial.
-        exportNow: async (input?: unknown, run?: RunOptions) => {
-          const lock = await acquireLock(backupLockPath, holder, exportBusy(config.backupDir));
-          try {
-            // Under the lock no other export runs: what an interrupted one left can go (if it
-            // cannot, the export still runs; `casevault check` names what is left).
-            await cleanBackupDir(deps, config).catch((error: unknown) => log('export: removing what an interrupted export left failed', error));
-            return await memory.collectingEarly(() => base.exportNow(input, run));
-          } finally {
-            await lock.release();
-          }
-        },
-        restoreFromZip: async (path: string, run?: RunOptions) => {
-          if (!dataLock) throw new BackupError('BUSY', `restore: the data dir ${config.dataDir} is in use by another process (the casevault app?); close it and try again`);
-          return memory.holdingYoungGeneration(() => base.restoreFromZip(path, run));
-        },
-        verifyBackup: (path: string, run?: RunOptions) => memory.holdingYoungGeneration(() => base.verifyBackup(path, run)),
         recover: async () => ({
           dataDir: dataLock ? await recoverDataDir(fs, config.dataDir) : ('none' as Recovery),
           removedFromBackupDir: await cleanIfPresent(),
