@@ -1,45 +1,93 @@
 /**
- * `npm run bench`: casevault against Info-ZIP on the same generated data, in the same run,
- * interleaved (the order alternates each round, so a noisy neighbour hurts both sides).
+ * `npm run bench`: casevault against Info-ZIP and 7-Zip on the same generated data, in the
+ * same run, interleaved (the order rotates each round, so a noisy neighbour hurts every side),
+ * on several data profiles (bench/generate.ts) that differ in what changes the ratios.
  *
- *   npm run bench -- [--scale=1] [--runs=3] [--scaling=1,2,4 | --no-scaling] [--quick]
- *                    [--out=bench/results.json] [--keep]
+ *   npm run bench -- [--profiles=mixed,repetitive,…] [--scale=1] [--runs=3] [--quick]
+ *                    [--scaling=1,2,4 | --no-scaling] [--scaling-profiles=mixed]
+ *                    [--no-phases] [--cpu-prof[=DIR]] [--out=bench/results] [--tmp=DIR]
+ *                    [--keep] [--plan]
  *
- * --scale    what "1×" means: 1 is ~20,000 cases and ~2,000 documents (~590 MB in all).
- * --quick    scale 0.25 and 2 rounds: a smoke run of the whole bench in about a minute.
- * --scaling  the multiples of --scale for the scaling run (casevault only, one round each).
- * Every casevault command runs in its own process under /usr/bin/time, so its max RSS is
- * its own; "wall" is that process's whole life (node start-up included), "cmd" the time
- * inside it. The temp data is removed at the end unless --keep is given.
+ * --profiles  which data profiles, in that order (default: all; `--plan` lists them).
+ * --scale     what "1×" means for every profile (1: the sizes `--plan` prints).
+ * --quick     scale 0.25, 2 rounds, no scaling run: a smoke run of every profile.
+ * --scaling   the multiples of --scale for the scaling run (casevault only, one round
+ *             each), on the --scaling-profiles (default mixed, the original data).
+ * --no-phases skips the instrumented run per profile that shows where casevault's time
+ *             goes (bench/phases.ts); it is never one of the measured rounds.
+ * --cpu-prof  one more casevault export, verify and restore per profile under
+ *             `node --cpu-prof --cpu-prof-dir=DIR/<profile>-<command>` (default DIR
+ *             .tmp/bench-cpu-prof), main thread and worker threads, summarised
+ *             (bench/cpuSummary.ts); the profiles are kept.
+ * --out       a directory: <profile>.json per profile and summary.json.
+ * --plan      prints the profiles and their sizes at --scale and exits (generates nothing).
+ * Every command runs in its own process under /usr/bin/time, so its max RSS is its own;
+ * "wall" is that process's whole life (node start-up included), "cmd" the time inside it.
+ * The temp data is removed as each profile ends, unless --keep is given.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { generateDataDir, type GeneratedData } from './generate.ts';
+import { formatCpuSummary, summariseCpuProfiles, type ThreadSummary } from './cpuSummary.ts';
+import { PROFILES, PROFILE_NAMES, generateProfile, planProfile, type GeneratedData, type ProfileName } from './generate.ts';
+import type { PhaseReport } from './phases.ts';
 
 interface Options {
+  profiles: ProfileName[];
   scale: number;
   runs: number;
   scaling: number[];
+  scalingProfiles: ProfileName[];
+  phases: boolean;
+  cpuProf: string | null;
   out: string;
+  tmp: string;
   keep: boolean;
+  plan: boolean;
+}
+
+function profileList(value: string): ProfileName[] {
+  if (value === 'all' || value === '') return [...PROFILE_NAMES];
+  const names = value.split(',').map((s) => s.trim());
+  for (const n of names) if (!(PROFILE_NAMES as readonly string[]).includes(n)) throw new Error(`bench: unknown profile ${n}; the profiles: ${PROFILE_NAMES.join(', ')}`);
+  return names as ProfileName[];
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { scale: 1, runs: 3, scaling: [1, 2, 4], out: 'bench/results.json', keep: false };
+  const options: Options = {
+    profiles: [...PROFILE_NAMES],
+    scale: 1,
+    runs: 3,
+    scaling: [1, 2, 4],
+    scalingProfiles: ['mixed'],
+    phases: true,
+    cpuProf: null,
+    out: 'bench/results',
+    tmp: tmpdir(),
+    keep: false,
+    plan: false,
+  };
   for (const arg of argv) {
-    const [key, value = ''] = arg.replace(/^--/, '').split('=');
-    if (key === 'quick') Object.assign(options, { scale: 0.25, runs: 2 });
+    const [key, ...rest] = arg.replace(/^--/, '').split('=');
+    const value = rest.join('=');
+    if (key === 'quick') Object.assign(options, { scale: 0.25, runs: 2, scaling: [] });
+    else if (key === 'profiles') options.profiles = profileList(value);
     else if (key === 'scale') options.scale = Number(value);
     else if (key === 'runs') options.runs = Number(value);
     else if (key === 'scaling') options.scaling = value.split(',').map(Number);
     else if (key === 'no-scaling') options.scaling = [];
+    else if (key === 'scaling-profiles') options.scalingProfiles = profileList(value);
+    else if (key === 'no-phases') options.phases = false;
+    else if (key === 'cpu-prof') options.cpuProf = resolve(value || '.tmp/bench-cpu-prof');
     else if (key === 'out') options.out = value;
+    else if (key === 'tmp') options.tmp = resolve(value);
     else if (key === 'keep') options.keep = true;
+    else if (key === 'plan') options.plan = true;
     else throw new Error(`bench: unknown option ${arg}`);
   }
   if (!(options.scale > 0) || !(options.runs >= 1)) throw new Error('bench: --scale must be > 0 and --runs >= 1');
+  if (options.out.endsWith('.json')) throw new Error('bench: --out is a directory now (one JSON per profile and summary.json)');
   return options;
 }
 
@@ -89,11 +137,12 @@ function commandArgs(work: string): string[] {
 }
 
 let workDir = '';
-function casevault(op: string, args: Record<string, unknown>): Measured {
-  const run = timed(process.execPath, [...commandArgs(workDir), op, JSON.stringify(args)]);
+function casevault(op: string, args: Record<string, unknown>, nodeFlags: readonly string[] = []): Measured & { phases?: PhaseReport } {
+  const run = timed(process.execPath, [...nodeFlags, ...commandArgs(workDir), op, JSON.stringify(args)]);
   const line = run.stdout.trim().split('\n').pop() ?? '{}';
-  const result = JSON.parse(line) as Record<string, unknown>;
-  return { wallMs: run.wallMs, maxRssMB: run.maxRssMB, cmdMs: Number(result.ms), result };
+  const result = JSON.parse(line) as Record<string, unknown> & { phases?: PhaseReport };
+  const { phases, ...rest } = result;
+  return { wallMs: run.wallMs, maxRssMB: run.maxRssMB, cmdMs: Number(result.ms), result: rest, ...(phases ? { phases } : {}) };
 }
 
 const median = (xs: readonly number[]) => {
@@ -108,66 +157,103 @@ function onlyZip(dir: string): string {
   return join(dir, zips[0]!);
 }
 
-/** Runs both, the Info-ZIP side first or second; returns [Info-ZIP, casevault]. */
-function inOrder<T>(zipFirst: boolean, zip: () => T, ours: () => T): [T, T] {
-  if (zipFirst) {
-    const a = zip();
-    return [a, ours()];
+/** Runs the steps in an order rotated by `round`, so none always goes first; results in the steps' own order. */
+function rotated<T extends readonly (() => unknown)[]>(round: number, steps: T): { -readonly [K in keyof T]: T[K] extends () => infer R ? R : never } {
+  const out: unknown[] = new Array(steps.length);
+  for (let k = 0; k < steps.length; k += 1) {
+    const j = (k + round) % steps.length;
+    out[j] = steps[j]!();
   }
-  const b = ours();
-  return [zip(), b];
+  return out as { -readonly [K in keyof T]: T[K] extends () => infer R ? R : never };
 }
 
+type Sized = Measured & { size: number };
+
 interface Round {
-  zip: Measured & { size: number };
-  export: Measured & { size: number };
+  zip: Sized;
+  sevenMx1: Sized;
+  sevenMx5: Sized;
+  export: Sized;
   unzipTest: Measured;
+  sevenTest: Measured;
   verify: Measured;
   unzip: Measured;
+  sevenExtract: Measured;
   restore: Measured;
 }
 
+const SEVEN_QUIET = ['-bso0', '-bsp0'];
+
 function round(work: string, data: GeneratedData, i: number): Round {
-  const zipPath = join(work, `info-zip-${i}.zip`);
   const backupDir = join(work, `backups-${i}`);
-  const zipFirst = i % 2 === 0;
-  const runZip = () => ({ ...timed('zip', ['-r', '-6', '-q', zipPath, '.'], data.dataDir), size: statSync(zipPath).size });
-  const runExport = () => {
-    const m = casevault('export', { dataDir: data.dataDir, backupDir, level: 6 });
-    return { ...m, size: Number(m.result?.size) };
+  const foreign = (name: string, command: string, args: (path: string) => string[]) => () => {
+    const path = join(work, `${name}-${i}.zip`);
+    const m = timed(command, args(path), data.dataDir);
+    const size = statSync(path).size;
+    rmSync(path, { force: true });
+    return { ...m, size };
   };
-  let zip: Round['zip'];
-  let exported: Round['export'];
-  if (zipFirst) {
-    zip = runZip();
-    exported = runExport();
-  } else {
-    exported = runExport();
-    zip = runZip();
-  }
-  rmSync(zipPath, { force: true });
+  const [zip, sevenMx1, sevenMx5, exported] = rotated(i, [
+    foreign('info-zip', 'zip', (p) => ['-r', '-6', '-q', p, '.']),
+    foreign('7zz-mx1', '7zz', (p) => ['a', '-tzip', '-mx1', '-mmt2', ...SEVEN_QUIET, p, '.']),
+    foreign('7zz-mx5', '7zz', (p) => ['a', '-tzip', '-mx5', '-mmt2', ...SEVEN_QUIET, p, '.']),
+    () => {
+      const m = casevault('export', { dataDir: data.dataDir, backupDir, level: 6 });
+      return { ...m, size: Number(m.result?.size) } as Sized;
+    },
+  ] as const);
   const archive = onlyZip(backupDir);
 
-  const runUnzipTest = () => timed('unzip', ['-t', '-q', archive]);
-  const runVerify = () => casevault('verify', { dataDir: join(work, 'unused-data'), backupDir, path: archive });
-  const [unzipTest, verify] = inOrder(zipFirst, runUnzipTest, runVerify);
+  const [unzipTest, sevenTest, verify] = rotated(i, [
+    () => timed('unzip', ['-t', '-q', archive]),
+    () => timed('7zz', ['t', ...SEVEN_QUIET, archive]),
+    () => casevault('verify', { dataDir: join(work, 'unused-data'), backupDir, path: archive }) as Measured,
+  ] as const);
 
-  const unzipDir = join(work, `unzip-${i}`);
-  const restoreParent = join(work, `restore-${i}`);
-  mkdirSync(restoreParent);
-  const runUnzip = () => timed('unzip', ['-q', '-d', unzipDir, archive]);
-  const runRestore = () => casevault('restore', { dataDir: join(restoreParent, 'data'), backupDir, path: archive });
-  const [unzip, restore] = inOrder(zipFirst, runUnzip, runRestore);
-  rmSync(unzipDir, { recursive: true, force: true });
-  rmSync(restoreParent, { recursive: true, force: true });
+  const extractTo = (name: string, fn: (dir: string) => Measured) => () => {
+    const dir = join(work, `${name}-${i}`);
+    try {
+      return fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const [unzip, sevenExtract, restore] = rotated(i, [
+    extractTo('unzip', (dir) => timed('unzip', ['-q', '-d', dir, archive])),
+    extractTo('7zz-x', (dir) => timed('7zz', ['x', `-o${dir}`, '-y', ...SEVEN_QUIET, archive])),
+    extractTo('restore', (dir) => {
+      mkdirSync(dir);
+      return casevault('restore', { dataDir: join(dir, 'data'), backupDir, path: archive });
+    }),
+  ] as const);
   rmSync(backupDir, { recursive: true, force: true });
-  return { zip, export: exported, unzipTest, verify, unzip, restore };
+  return { zip, sevenMx1, sevenMx5, export: exported, unzipTest, sevenTest, verify, unzip, sevenExtract, restore };
+}
+
+interface Diagnosis {
+  phases?: { export: PhaseReport; verify: PhaseReport; restore: PhaseReport };
+  cpu?: { dir: string; export: ThreadSummary[]; verify: ThreadSummary[]; restore: ThreadSummary[] };
+}
+
+/** One export, verify and restore, instrumented (phases) or profiled (cpu): never a measured round. */
+function diagnosticRun(work: string, data: GeneratedData, label: string, extra: Record<string, unknown>, flags: (op: string) => string[]) {
+  const backupDir = join(work, `${label}-backups`);
+  const out: Record<string, Measured & { phases?: PhaseReport }> = {};
+  out.export = casevault('export', { dataDir: data.dataDir, backupDir, level: 6, ...extra }, flags('export'));
+  const archive = onlyZip(backupDir);
+  out.verify = casevault('verify', { dataDir: join(work, 'unused-data'), backupDir, path: archive, ...extra }, flags('verify'));
+  const parent = join(work, `${label}-restore`);
+  mkdirSync(parent);
+  out.restore = casevault('restore', { dataDir: join(parent, 'data'), backupDir, path: archive, ...extra }, flags('restore'));
+  rmSync(parent, { recursive: true, force: true });
+  rmSync(backupDir, { recursive: true, force: true });
+  return out as Record<'export' | 'verify' | 'restore', Measured & { phases?: PhaseReport }>;
 }
 
 interface ScalePoint {
   scale: number;
   inputMB: number;
-  export: Measured & { size: number };
+  export: Sized;
   verify: Measured;
   restore: Measured;
 }
@@ -197,29 +283,266 @@ function listing(work: string): { listMs: number; statsMs: number; count: number
   }
   const m = casevault('list', { dataDir: join(work, 'unused-data'), backupDir, repeat: 7 });
   const r = m.result as { count: number; listMs: number[]; statsMs: number[] };
+  rmSync(backupDir, { recursive: true, force: true });
   return { count: r.count, listMs: median(r.listMs), statsMs: median(r.statsMs) };
 }
 
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const fmtMB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const fmtRss = (mb: number) => mb.toFixed(0);
 
 /** The tools the bench compares against and measures with; a clear message if one is missing. */
 function requireTools(): void {
   const missing = [
     ['zip', ['-v']],
     ['unzip', ['-v']],
+    ['7zz', ['i']],
     ['/usr/bin/time', ['-f', '%M', 'true']],
   ].filter(([cmd, args]) => spawnSync(cmd as string, args as string[], { stdio: 'ignore' }).status !== 0).map(([cmd]) => cmd);
   if (missing.length > 0) {
-    console.error(`bench: missing ${missing.join(', ')}; on Debian: apt-get install -y zip unzip time`);
+    console.error(`bench: missing ${missing.join(', ')}; on Debian: apt-get install -y zip unzip 7zip time`);
     process.exit(2);
   }
 }
 
+/** A ratio: the median of the per-round ratios (the steadier one under a changing load) and the ratio of the medians. */
+interface Ratio {
+  readonly perRound: number;
+  readonly ofMedians: number;
+}
+
+/** The targets of issue 15, on every profile. */
+const TARGETS = [
+  { key: 'export', what: 'export ÷ zip -r -6', limit: 0.35 },
+  { key: 'size', what: 'size ÷ zip -r -6', limit: 1.01 },
+  { key: 'verify', what: 'verify ÷ 7zz t', limit: 1.0 },
+  { key: 'restore', what: 'restore ÷ 7zz x', limit: 1.0 },
+  { key: 'rss', what: 'peak RSS, MB', limit: 150 },
+] as const;
+type TargetKey = (typeof TARGETS)[number]['key'];
+
+function summarise(rounds: readonly Round[]) {
+  const med = (pick: (r: Round) => number) => median(rounds.map(pick));
+  const ratio = (ours: (r: Round) => number, theirs: (r: Round) => number): Ratio => ({
+    perRound: median(rounds.map((r) => ours(r) / theirs(r))),
+    ofMedians: med(ours) / med(theirs),
+  });
+  const worst = (pick: (r: Round) => number) => Math.max(...rounds.map(pick));
+  const wall = (k: keyof Round) => (r: Round) => r[k].wallMs;
+  const size = (k: 'zip' | 'sevenMx1' | 'sevenMx5' | 'export') => (r: Round) => r[k].size;
+  const ms = Object.fromEntries((['zip', 'sevenMx1', 'sevenMx5', 'export', 'unzipTest', 'sevenTest', 'verify', 'unzip', 'sevenExtract', 'restore'] as const).map((k) => [k, med(wall(k))])) as Record<keyof Round, number>;
+  const rss = Object.fromEntries((['zip', 'sevenMx1', 'sevenMx5', 'export', 'unzipTest', 'sevenTest', 'verify', 'unzip', 'sevenExtract', 'restore'] as const).map((k) => [k, worst((r) => r[k].maxRssMB)])) as Record<keyof Round, number>;
+  const sizes = { zip: med(size('zip')), sevenMx1: med(size('sevenMx1')), sevenMx5: med(size('sevenMx5')), export: med(size('export')) };
+  const cmdMs = { export: med((r) => r.export.cmdMs ?? 0), verify: med((r) => r.verify.cmdMs ?? 0), restore: med((r) => r.restore.cmdMs ?? 0) };
+  const ratios = {
+    exportZip: ratio(wall('export'), wall('zip')),
+    exportMx1: ratio(wall('export'), wall('sevenMx1')),
+    exportMx5: ratio(wall('export'), wall('sevenMx5')),
+    sizeZip: ratio(size('export'), size('zip')),
+    sizeMx1: ratio(size('export'), size('sevenMx1')),
+    sizeMx5: ratio(size('export'), size('sevenMx5')),
+    verifyUnzip: ratio(wall('verify'), wall('unzipTest')),
+    verifySeven: ratio(wall('verify'), wall('sevenTest')),
+    restoreUnzip: ratio(wall('restore'), wall('unzip')),
+    restoreSeven: ratio(wall('restore'), wall('sevenExtract')),
+  };
+  const peakRss = Math.max(rss.export, rss.verify, rss.restore);
+  const values: Record<TargetKey, number> = {
+    export: ratios.exportZip.perRound,
+    size: ratios.sizeZip.perRound,
+    verify: ratios.verifySeven.perRound,
+    restore: ratios.restoreSeven.perRound,
+    rss: peakRss,
+  };
+  const targets = TARGETS.map((t) => ({ ...t, value: values[t.key], pass: values[t.key] <= t.limit }));
+  return { ms, cmdMs, sizes, rss, ratios, targets };
+}
+type Summary = ReturnType<typeof summarise>;
+
+const r2 = (x: Ratio) => `${x.perRound.toFixed(2)} (${x.ofMedians.toFixed(2)})`;
+const verdict = (pass: boolean) => (pass ? 'PASS' : '**FAIL**');
+
+function profileTable(s: Summary, runs: number): string {
+  const t = Object.fromEntries(s.targets.map((x) => [x.key, x])) as Record<TargetKey, (typeof s.targets)[number]>;
+  const rows: string[][] = [
+    ['export (level 6) wall', fmtS(s.ms.export), `zip -r -6: ${fmtS(s.ms.zip)}`, r2(s.ratios.exportZip), `-mx1: ${fmtS(s.ms.sevenMx1)}, -mx5: ${fmtS(s.ms.sevenMx5)}`, `${r2(s.ratios.exportMx1)}, ${r2(s.ratios.exportMx5)}`, '≤ 0.35 × zip', verdict(t.export.pass)],
+    ['archive size', fmtMB(s.sizes.export), `zip -r -6: ${fmtMB(s.sizes.zip)}`, r2(s.ratios.sizeZip), `-mx1: ${fmtMB(s.sizes.sevenMx1)}, -mx5: ${fmtMB(s.sizes.sevenMx5)}`, `${r2(s.ratios.sizeMx1)}, ${r2(s.ratios.sizeMx5)}`, '≤ 1.01 × zip', verdict(t.size.pass)],
+    ['verify wall', fmtS(s.ms.verify), `unzip -t: ${fmtS(s.ms.unzipTest)}`, r2(s.ratios.verifyUnzip), `7zz t: ${fmtS(s.ms.sevenTest)}`, r2(s.ratios.verifySeven), '≤ 1.0 × 7zz t', verdict(t.verify.pass)],
+    ['restore wall (verified, durable, swapped)', fmtS(s.ms.restore), `unzip -q: ${fmtS(s.ms.unzip)}`, r2(s.ratios.restoreUnzip), `7zz x: ${fmtS(s.ms.sevenExtract)}`, r2(s.ratios.restoreSeven), '≤ 1.0 × 7zz x', verdict(t.restore.pass)],
+    [
+      'peak RSS export / verify / restore',
+      `${fmtRss(s.rss.export)} / ${fmtRss(s.rss.verify)} / ${fmtRss(s.rss.restore)} MB`,
+      `zip ${fmtRss(s.rss.zip)}, unzip -t ${fmtRss(s.rss.unzipTest)}, unzip ${fmtRss(s.rss.unzip)} MB`,
+      '',
+      `a -mx1 ${fmtRss(s.rss.sevenMx1)}, a -mx5 ${fmtRss(s.rss.sevenMx5)}, t ${fmtRss(s.rss.sevenTest)}, x ${fmtRss(s.rss.sevenExtract)} MB`,
+      '',
+      '≤ 150 MB',
+      verdict(t.rss.pass),
+    ],
+  ];
+  return [
+    `| what | casevault (median of ${runs}) | Info-ZIP | ÷ Info-ZIP | 7-Zip (-mmt2) | ÷ 7-Zip | target (issue 15) | |`,
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    'Ratios: the median of the per-round ratios (ratio of the medians in brackets); PASS/FAIL is on the first.',
+    `Time inside the casevault process (without node start-up): export ${fmtS(s.cmdMs.export)}, verify ${fmtS(s.cmdMs.verify)}, restore ${fmtS(s.cmdMs.restore)}.`,
+  ].join('\n');
+}
+
+function phaseTable(report: PhaseReport, wallMs: number): string {
+  const pct = (x: number | null) => (x === null ? '' : `${(100 * x).toFixed(0)} %`);
+  const cores = (x: number | null) => (x === null ? '' : x.toFixed(2));
+  return [
+    `${report.op}: ${fmtS(report.totalMs)} in the process (${fmtS(wallMs)} wall), ${report.cores.toFixed(2)} cores busy on average, main thread ${pct(report.main)} busy${report.warnings.length ? `; ${report.warnings.join('; ')}` : ''}`,
+    '',
+    '| phase | from | takes | cores busy | main thread busy | calls |',
+    '|---|---|---|---|---|---|',
+    ...report.rows.map((r) => `| ${r.phase} | ${fmtS(r.startMs)} | ${fmtS(r.ms)} | ${cores(r.cores)} | ${pct(r.main)} | ${r.note ?? ''} |`),
+  ].join('\n');
+}
+
+function dataLine(data: GeneratedData): string {
+  const kinds = Object.entries(data.kinds)
+    .map(([k, v]) => `${v.count} ${k} ${fmtMB(v.bytes)}`)
+    .join(', ');
+  return `${data.cases} cases, database ${fmtMB(data.databaseBytes)}; ${data.documents} documents ${fmtMB(data.documentBytes)} (${kinds}); its text deflates to ${(100 * data.textDeflateRatio).toFixed(0)} % at level 6; in all ${fmtMB(data.databaseBytes + data.documentBytes)}`;
+}
+
+function printPlan(options: Options): void {
+  console.log(`Profiles at scale ${options.scale} (nominal: the database from ~4.6 KB per case; generated sizes differ by a few %):\n`);
+  console.log('| profile | what | cases | database | documents | data | temp disk, peak |');
+  console.log('|---|---|---|---|---|---|---|');
+  let peak = 0;
+  let total = 0;
+  for (const name of options.profiles) {
+    const p = planProfile(PROFILES[name], options.scale);
+    const data = p.databaseBytes + p.documentBytes;
+    // The data, casevault's backup (≤ the data) and one extraction of it at a time.
+    let disk = 3 * data;
+    if (options.scalingProfiles.includes(name) && options.scaling.length > 0) disk = data + 3 * data * Math.max(...options.scaling);
+    peak = Math.max(peak, disk);
+    total += data;
+    console.log(`| ${name} | ${PROFILES[name].title} | ${p.cases.toLocaleString('en')} | ${fmtMB(p.databaseBytes)} | ${p.documents.toLocaleString('en')}, ${fmtMB(p.documentBytes)} | ${fmtMB(data)} | ≤ ${(disk / 1e9).toFixed(1)} GB |`);
+  }
+  console.log(`\nIn all ${(total / 1e9).toFixed(2)} GB of data, generated one profile at a time; temp disk at most ~${(peak / 1e9).toFixed(1)} GB at once.`);
+}
+
+interface ProfileResult {
+  profile: ProfileName;
+  data: GeneratedData;
+  generateMs: number;
+  rounds: Round[];
+  summary: Summary;
+  diagnosis: Diagnosis;
+  scaling: ScalePoint[];
+  table: string;
+}
+
+function runProfile(options: Options, work: string, name: ProfileName, machine: Record<string, unknown>): ProfileResult {
+  const tag = `bench [${name}]`;
+  let t = performance.now();
+  const data = generateProfile(name, join(work, `${name}-1`), options.scale);
+  const generateMs = performance.now() - t;
+  console.log(`${tag}: ${PROFILES[name].title}`);
+  console.log(`${tag}: generated ${dataLine(data)}, in ${fmtS(generateMs)}`);
+  const rounds: Round[] = [];
+  for (let i = 0; i < options.runs; i += 1) {
+    rounds.push(round(work, data, i));
+    const r = rounds[i]!;
+    console.log(
+      `${tag}: round ${i + 1}/${options.runs}: zip ${fmtS(r.zip.wallMs)} 7zz-mx1 ${fmtS(r.sevenMx1.wallMs)} 7zz-mx5 ${fmtS(r.sevenMx5.wallMs)} export ${fmtS(r.export.wallMs)} | unzip -t ${fmtS(r.unzipTest.wallMs)} 7zz t ${fmtS(r.sevenTest.wallMs)} verify ${fmtS(r.verify.wallMs)} | unzip ${fmtS(r.unzip.wallMs)} 7zz x ${fmtS(r.sevenExtract.wallMs)} restore ${fmtS(r.restore.wallMs)}`,
+    );
+  }
+  const summary = summarise(rounds);
+
+  const diagnosis: Diagnosis = {};
+  const sections: string[] = [];
+  if (options.phases) {
+    t = performance.now();
+    const d = diagnosticRun(work, data, 'phases', { phases: true }, () => []);
+    diagnosis.phases = { export: d.export.phases!, verify: d.verify.phases!, restore: d.restore.phases! };
+    console.log(`${tag}: instrumented run (phases) in ${fmtS(performance.now() - t)}`);
+    sections.push(
+      'Where casevault\'s time goes (one instrumented run, not a measured round; "cores busy" is the whole process\'s CPU time over the wall time, workers and the threadpool included; "main thread busy" its event loop):',
+      '',
+      ...(['export', 'verify', 'restore'] as const).flatMap((op) => [phaseTable(d[op].phases!, d[op].wallMs), '']),
+    );
+  }
+  if (options.cpuProf) {
+    t = performance.now();
+    const dir = join(options.cpuProf, name);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const bundle = commandArgs(workDir).find((a) => a.endsWith('.mjs'));
+    if (bundle) copyFileSync(bundle, join(options.cpuProf, basename(bundle)));
+    diagnosticRun(work, data, 'cpu-prof', {}, (op) => ['--cpu-prof', `--cpu-prof-dir=${join(dir, op)}`]);
+    const cpu = { dir, export: summariseCpuProfiles([join(dir, 'export')], 12), verify: summariseCpuProfiles([join(dir, 'verify')], 12), restore: summariseCpuProfiles([join(dir, 'restore')], 12) };
+    diagnosis.cpu = cpu;
+    console.log(`${tag}: profiled run (--cpu-prof) in ${fmtS(performance.now() - t)}, profiles in ${dir}`);
+    sections.push(`CPU profiles (one more run, \`node --cpu-prof\`; ${dir}): top self time per thread.`, '');
+    for (const op of ['export', 'verify', 'restore'] as const) sections.push(`#### ${op}`, '', formatCpuSummary(cpu[op], 12), '');
+  }
+
+  const scaling: ScalePoint[] = [];
+  if (options.scalingProfiles.includes(name)) {
+    for (const multiple of options.scaling) {
+      let scaled = data;
+      if (multiple !== 1) {
+        t = performance.now();
+        scaled = generateProfile(name, join(work, `${name}-${multiple}`), options.scale * multiple);
+        console.log(`${tag}: generated ${multiple}× (${fmtMB(scaled.databaseBytes + scaled.documentBytes)}) in ${fmtS(performance.now() - t)}`);
+      }
+      scaling.push(scalePoint(work, scaled, multiple));
+      if (multiple !== 1 && !options.keep) rmSync(scaled.dataDir, { recursive: true, force: true });
+      const p = scaling[scaling.length - 1]!;
+      console.log(`${tag}: scaling ${multiple}×: export ${fmtS(p.export.wallMs)} ${fmtRss(p.export.maxRssMB)} MB, verify ${fmtS(p.verify.wallMs)} ${fmtRss(p.verify.maxRssMB)} MB, restore ${fmtS(p.restore.wallMs)} ${fmtRss(p.restore.maxRssMB)} MB`);
+    }
+  }
+  if (scaling.length > 0) {
+    sections.push(
+      'Scaling (one round each, casevault only):',
+      '',
+      '| scale | data | export | archive | verify | restore | max RSS export / verify / restore |',
+      '|---|---|---|---|---|---|---|',
+      ...scaling.map((p) => `| ${p.scale}× | ${p.inputMB.toFixed(0)} MB | ${fmtS(p.export.wallMs)} | ${fmtMB(p.export.size)} | ${fmtS(p.verify.wallMs)} | ${fmtS(p.restore.wallMs)} | ${fmtRss(p.export.maxRssMB)} / ${fmtRss(p.verify.maxRssMB)} / ${fmtRss(p.restore.maxRssMB)} MB |`),
+      '',
+    );
+  }
+  if (!options.keep) rmSync(data.dataDir, { recursive: true, force: true });
+
+  const table = [`### ${name}: ${PROFILES[name].title}`, '', `Data (scale ${options.scale}): ${dataLine(data)}.`, '', profileTable(summary, options.runs), '', ...sections].join('\n');
+  console.log(`\n${table}\n`);
+  const result: ProfileResult = { profile: name, data, generateMs, rounds, summary, diagnosis, scaling, table };
+  mkdirSync(resolve(ROOT, options.out), { recursive: true });
+  writeFileSync(resolve(ROOT, options.out, `${name}.json`), JSON.stringify({ date: new Date().toISOString(), machine, options, ...result }, null, 2));
+  return result;
+}
+
+function overview(results: readonly ProfileResult[]): string {
+  const cell = (r: ProfileResult, key: TargetKey) => {
+    const t = r.summary.targets.find((x) => x.key === key)!;
+    return `${key === 'rss' ? `${t.value.toFixed(0)} MB` : t.value.toFixed(2)} ${verdict(t.pass)}`;
+  };
+  return [
+    '| profile | data | export ÷ zip -r -6 (≤ 0.35) | size ÷ zip -r -6 (≤ 1.01) | verify ÷ 7zz t (≤ 1.0) | restore ÷ 7zz x (≤ 1.0) | peak RSS (≤ 150 MB) | targets met |',
+    '|---|---|---|---|---|---|---|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.profile} | ${fmtMB(r.data.databaseBytes + r.data.documentBytes)} | ${cell(r, 'export')} | ${cell(r, 'size')} | ${cell(r, 'verify')} | ${cell(r, 'restore')} | ${cell(r, 'rss')} | ${r.summary.targets.filter((t) => t.pass).length} of ${r.summary.targets.length} |`,
+    ),
+  ].join('\n');
+}
+
 function main(): void {
   const options = parseArgs(process.argv.slice(2));
+  if (options.plan) {
+    printPlan(options);
+    return;
+  }
   requireTools();
-  const work = mkdtempSync(join(tmpdir(), 'casevault-bench-'));
+  mkdirSync(options.tmp, { recursive: true });
+  const work = mkdtempSync(join(options.tmp, 'casevault-bench-'));
   workDir = work;
   const machine = {
     nproc: cpus().length,
@@ -228,88 +551,39 @@ function main(): void {
     freeGiB: Math.round(freemem() / 1024 ** 3),
     node: process.version,
     zip: spawnSync('zip', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[1]?.trim() ?? 'unknown',
+    sevenZip: spawnSync('7zz', ['i'], { encoding: 'utf8' }).stdout.split('\n').find((l) => l.startsWith('7-Zip'))?.trim() ?? 'unknown',
   };
   try {
-    console.log(`bench: generating data at scale ${options.scale} in ${work}`);
-    let t = performance.now();
-    const data = generateDataDir(join(work, 'data-1'), options.scale);
-    console.log(
-      `bench: ${data.cases} cases, database ${fmtMB(data.databaseBytes)}, ${data.documents} documents ${fmtMB(data.documentBytes)} (${data.textDocuments} text-like, ${fmtMB(data.textBytes)}) in ${fmtS(performance.now() - t)}`,
-    );
-    const rounds: Round[] = [];
-    for (let i = 0; i < options.runs; i += 1) {
-      t = performance.now();
-      rounds.push(round(work, data, i));
-      const r = rounds[i]!;
-      console.log(
-        `bench: round ${i + 1}/${options.runs}: zip ${fmtS(r.zip.wallMs)} export ${fmtS(r.export.wallMs)} | unzip -t ${fmtS(r.unzipTest.wallMs)} verify ${fmtS(r.verify.wallMs)} | unzip ${fmtS(r.unzip.wallMs)} restore ${fmtS(r.restore.wallMs)}`,
-      );
-    }
-    const med = (pick: (r: Round) => number) => median(rounds.map(pick));
-    const summary = {
-      zipMs: med((r) => r.zip.wallMs),
-      exportMs: med((r) => r.export.wallMs),
-      exportCmdMs: med((r) => r.export.cmdMs ?? 0),
-      zipSize: med((r) => r.zip.size),
-      exportSize: med((r) => r.export.size),
-      unzipTestMs: med((r) => r.unzipTest.wallMs),
-      verifyMs: med((r) => r.verify.wallMs),
-      verifyCmdMs: med((r) => r.verify.cmdMs ?? 0),
-      unzipMs: med((r) => r.unzip.wallMs),
-      restoreMs: med((r) => r.restore.wallMs),
-      restoreCmdMs: med((r) => r.restore.cmdMs ?? 0),
-      exportRssMB: Math.max(...rounds.map((r) => r.export.maxRssMB)),
-      verifyRssMB: Math.max(...rounds.map((r) => r.verify.maxRssMB)),
-      restoreRssMB: Math.max(...rounds.map((r) => r.restore.maxRssMB)),
-    };
-
-    const scaling: ScalePoint[] = [];
-    for (const multiple of options.scaling) {
-      let scaled = data;
-      if (multiple !== 1) {
-        t = performance.now();
-        scaled = generateDataDir(join(work, `data-${multiple}`), options.scale * multiple);
-        console.log(`bench: generated ${multiple}× (${fmtMB(scaled.databaseBytes + scaled.documentBytes)}) in ${fmtS(performance.now() - t)}`);
-      }
-      scaling.push(scalePoint(work, scaled, multiple));
-      if (multiple !== 1) rmSync(scaled.dataDir, { recursive: true, force: true });
-      const p = scaling[scaling.length - 1]!;
-      console.log(`bench: scaling ${multiple}×: export ${fmtS(p.export.wallMs)} ${p.export.maxRssMB.toFixed(0)} MB, verify ${fmtS(p.verify.wallMs)} ${p.verify.maxRssMB.toFixed(0)} MB, restore ${fmtS(p.restore.wallMs)} ${p.restore.maxRssMB.toFixed(0)} MB`);
-    }
+    console.log(`bench: profiles ${options.profiles.join(', ')} at scale ${options.scale}, ${options.runs} rounds, in ${work}`);
+    const results: ProfileResult[] = [];
+    for (const name of options.profiles) results.push(runProfile(options, work, name, machine));
     const list = listing(work);
-
-    const ratio = (a: number, b: number) => (a / b).toFixed(2);
-    // Per round, casevault and Info-ZIP ran back to back: the median of those ratios is the
-    // steadier number when the machine's load changes between rounds.
-    const roundRatio = (ours: (r: Round) => number, theirs: (r: Round) => number) => median(rounds.map((r) => ours(r) / theirs(r))).toFixed(2);
-    const rows: [string, string, string, string, string, string][] = [
-      ['export (level 6) wall', fmtS(summary.exportMs), `zip -r -6: ${fmtS(summary.zipMs)}`, ratio(summary.exportMs, summary.zipMs), roundRatio((r) => r.export.wallMs, (r) => r.zip.wallMs), '≤ 0.35'],
-      ['archive size', fmtMB(summary.exportSize), `zip -r -6: ${fmtMB(summary.zipSize)}`, ratio(summary.exportSize, summary.zipSize), roundRatio((r) => r.export.size, (r) => r.zip.size), '≤ 1.01'],
-      ['verify wall', fmtS(summary.verifyMs), `unzip -t: ${fmtS(summary.unzipTestMs)}`, ratio(summary.verifyMs, summary.unzipTestMs), roundRatio((r) => r.verify.wallMs, (r) => r.unzipTest.wallMs), '≤ 0.5'],
-      ['restore wall (verified, swapped)', fmtS(summary.restoreMs), `unzip -q: ${fmtS(summary.unzipMs)}`, ratio(summary.restoreMs, summary.unzipMs), roundRatio((r) => r.restore.wallMs, (r) => r.unzip.wallMs), '≤ 1.0'],
-      ['peak RSS export / verify / restore', `${summary.exportRssMB.toFixed(0)} / ${summary.verifyRssMB.toFixed(0)} / ${summary.restoreRssMB.toFixed(0)} MB`, '', '', '', '≤ 150 MB'],
-      ['listBackups / getStatistics, 1,000 backups', `${list.listMs.toFixed(0)} / ${list.statsMs.toFixed(0)} ms`, '', '', '', '≤ 300 ms'],
-    ];
-    const table = [
-      `| what | casevault (median of ${options.runs}) | Info-ZIP (median) | ratio of medians | median of per-round ratios | target |`,
-      '|---|---|---|---|---|---|',
-      ...rows.map((r) => `| ${r.join(' | ')} |`),
+    const summary = [
+      `## Every profile against the targets of issue 15 (scale ${options.scale}, median of ${options.runs} rounds' ratios)`,
       '',
-      `Time inside the casevault process (without node start-up): export ${fmtS(summary.exportCmdMs)}, verify ${fmtS(summary.verifyCmdMs)}, restore ${fmtS(summary.restoreCmdMs)}.`,
+      overview(results),
       '',
-      '| scale | data | export | archive | verify | restore | max RSS export / verify / restore |',
-      '|---|---|---|---|---|---|---|',
-      ...scaling.map(
-        (p) =>
-          `| ${p.scale}× | ${p.inputMB.toFixed(0)} MB | ${fmtS(p.export.wallMs)} | ${fmtMB(p.export.size)} | ${fmtS(p.verify.wallMs)} | ${fmtS(p.restore.wallMs)} | ${p.export.maxRssMB.toFixed(0)} / ${p.verify.maxRssMB.toFixed(0)} / ${p.restore.maxRssMB.toFixed(0)} MB |`,
-      ),
+      `listBackups / getStatistics over 1,000 backups: ${list.listMs.toFixed(0)} / ${list.statsMs.toFixed(0)} ms (≤ 300 ms).`,
       '',
-      `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.zip}. Data: scale ${options.scale}, ${data.cases} cases, database ${fmtMB(data.databaseBytes)}, ${data.documents} documents of ${fmtMB(data.documentBytes)} (${fmtMB(data.textBytes)} text-like).`,
+      `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.zip}, ${machine.sevenZip}.`,
     ].join('\n');
-    console.log(`\n${table}\n`);
-    mkdirSync(join(ROOT, options.out, '..'), { recursive: true });
-    writeFileSync(resolve(ROOT, options.out), JSON.stringify({ date: new Date().toISOString(), machine, options, data, rounds, summary, scaling, list, table }, null, 2));
-    console.log(`bench: results in ${options.out}`);
+    console.log(`\n${summary}\n`);
+    writeFileSync(
+      resolve(ROOT, options.out, 'summary.json'),
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          machine,
+          options,
+          list,
+          profiles: results.map((r) => ({ profile: r.profile, data: r.data, targets: r.summary.targets, ratios: r.summary.ratios })),
+          table: summary,
+        },
+        null,
+        2,
+      ),
+    );
+    console.log(`bench: results in ${options.out}/ (${results.map((r) => `${r.profile}.json`).join(', ')}, summary.json)`);
   } finally {
     if (commandLine?.[0]?.endsWith('.mjs')) rmSync(commandLine[0], { force: true });
     if (options.keep) console.log(`bench: kept ${work}`);
