@@ -15,10 +15,10 @@ export interface ChunkAead {
   /** Encrypts `plaintext` into `out`: its ciphertext, then the 16-byte tag (`out.length === plaintext.length + 16`). */
   seal(nonce: Uint8Array, plaintext: Uint8Array, out: Uint8Array): void;
   /**
-   * Decrypts and authenticates `sealed` (ciphertext then tag) into `out` (`sealed.length - 16`
-   * bytes). Resolves false if it does not authenticate; `out` then holds nothing to use.
+   * Decrypts and authenticates `sealed` (ciphertext then tag): the plaintext, in new memory
+   * the caller may keep, or undefined if it does not authenticate.
    */
-  open(nonce: Uint8Array, sealed: Uint8Array, out: Uint8Array): boolean;
+  open(nonce: Uint8Array, sealed: Uint8Array): Uint8Array | undefined;
 }
 
 export interface ChunkCipher {
@@ -40,8 +40,8 @@ export const nodeChunkCipher: ChunkCipher = {
         out.set(rest, body.length);
         out.set(cipher.getAuthTag(), plaintext.length);
       },
-      open(nonce, sealed, out) {
-        if (sealed.length < TAG_SIZE) return false;
+      open(nonce, sealed) {
+        if (sealed.length < TAG_SIZE) return undefined;
         const length = sealed.length - TAG_SIZE;
         const decipher = createDecipheriv('chacha20-poly1305', secret, nonce, { authTagLength: TAG_SIZE });
         decipher.setAuthTag(sealed.subarray(length));
@@ -49,10 +49,9 @@ export const nodeChunkCipher: ChunkCipher = {
         try {
           decipher.final(); // throws when the tag does not match: `body` is then unauthenticated and dropped
         } catch {
-          return false;
+          return undefined;
         }
-        out.set(body, 0);
-        return true;
+        return new Uint8Array(body.buffer, body.byteOffset, body.length);
       },
     };
   },
@@ -67,13 +66,12 @@ export const nobleChunkCipher: ChunkCipher = {
       seal(nonce, plaintext, out) {
         chacha20poly1305(k, nonce).encrypt(plaintext, out);
       },
-      open(nonce, sealed, out) {
-        if (sealed.length < TAG_SIZE) return false;
+      open(nonce, sealed) {
+        if (sealed.length < TAG_SIZE) return undefined;
         try {
-          chacha20poly1305(k, nonce).decrypt(sealed, out);
-          return true;
+          return chacha20poly1305(k, nonce).decrypt(sealed);
         } catch {
-          return false;
+          return undefined;
         }
       },
     };
@@ -90,8 +88,8 @@ function nodeCipherWorks(): boolean {
     const b = new Uint8Array(text.length + TAG_SIZE);
     nodeChunkCipher.forKey(key).seal(nonce, text, a);
     nobleChunkCipher.forKey(key).seal(nonce, text, b);
-    const back = new Uint8Array(text.length);
-    return Buffer.from(a).equals(Buffer.from(b)) && nodeChunkCipher.forKey(key).open(nonce, a, back) && Buffer.from(back).equals(Buffer.from(text));
+    const back = nodeChunkCipher.forKey(key).open(nonce, a);
+    return Buffer.from(a).equals(Buffer.from(b)) && back !== undefined && Buffer.from(back).equals(Buffer.from(text));
   } catch {
     return false; // BoringSSL: "Unknown cipher"
   }

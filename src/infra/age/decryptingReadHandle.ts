@@ -20,7 +20,7 @@
  */
 import { BackupError } from '../../domain/errors.ts';
 import type { ReadHandle } from '../../ports/fileSystem.ts';
-import { defaultChunkCipher, TAG_SIZE, type ChunkAead, type ChunkCipher } from './chunkCipher.ts';
+import { defaultChunkCipher, type ChunkCipher } from './chunkCipher.ts';
 import { MAX_HEADER_SIZE, parseHeader, unwrapFileKey, type AgeHeader, type Stanza } from './header.ts';
 import type { X25519Identity } from './keys.ts';
 import { CHUNK_SIZE, chunkNonce, PAYLOAD_NONCE_SIZE, payloadKey, payloadLayout, SEALED_CHUNK_SIZE } from './stream.ts';
@@ -130,9 +130,8 @@ async function open(inner: ReadHandle, options: DecryptOptions, label: string): 
     const out: Uint8Array[] = [];
     const nonceBytes = new Uint8Array(12);
     for (let at = 0, index = first; at < sealed.length; at += SEALED_CHUNK_SIZE, index += 1) {
-      const piece = sealed.subarray(at, Math.min(sealed.length, at + SEALED_CHUNK_SIZE));
-      const plain = new Uint8Array(piece.length - TAG_SIZE);
-      if (!(aead as ChunkAead).open(chunkNonce(index, index === chunks - 1, nonceBytes), piece, plain)) {
+      const plain = aead.open(chunkNonce(index, index === chunks - 1, nonceBytes), sealed.subarray(at, Math.min(sealed.length, at + SEALED_CHUNK_SIZE)));
+      if (!plain) {
         throw chunkDamaged(index, index === chunks - 1 ? 'does not authenticate as the final chunk: the file was truncated, extended, damaged or altered' : 'does not authenticate: it was damaged, altered, dropped, repeated or moved');
       }
       decrypted += 1;
@@ -141,17 +140,32 @@ async function open(inner: ReadHandle, options: DecryptOptions, label: string): 
     return out;
   };
 
-  const readSealed = async (first: number, count: number): Promise<Uint8Array> => {
+  // Sealed bytes are read in runs of up to 17 chunks (a 1 MiB read at any alignment), into
+  // buffers reused once their chunks are decrypted (into new memory): a long read does not
+  // fault in fresh pages for every MiB.
+  const RUN = 17;
+  const spare: Uint8Array[] = [];
+  const readRun = async (first: number, count: number): Promise<Uint8Array[]> => {
     const start = payloadOffset + first * SEALED_CHUNK_SIZE;
     const length = Math.min(sealedEnd, start + count * SEALED_CHUNK_SIZE) - start;
-    const bytes = await inner.read(start, length);
-    if (bytes.length !== length) throw chunkDamaged(first + Math.floor(bytes.length / SEALED_CHUNK_SIZE), `is cut off: the file ends at ${start + bytes.length} bytes (it changed while it was read)`);
-    return bytes;
+    const buffer = spare.pop() ?? new Uint8Array(RUN * SEALED_CHUNK_SIZE);
+    try {
+      const bytes = await inner.read(start, length, buffer);
+      if (bytes.length !== length) throw chunkDamaged(first + Math.floor(bytes.length / SEALED_CHUNK_SIZE), `is cut off: the file ends at ${start + bytes.length} bytes (it changed while it was read)`);
+      return openChunks(first, bytes);
+    } finally {
+      if (spare.length < 4) spare.push(buffer);
+    }
+  };
+  const readSealed = async (first: number, count: number): Promise<Uint8Array[]> => {
+    const out: Uint8Array[] = [];
+    for (let i = first; i < first + count; i += RUN) out.push(...(await readRun(i, Math.min(RUN, first + count - i))));
+    return out;
   };
 
   // The final chunk, authenticated before anything is trusted.
   const finalIndex = chunks - 1;
-  const finalChunk = openChunks(finalIndex, await readSealed(finalIndex, 1))[0]!;
+  const finalChunk = (await readSealed(finalIndex, 1))[0]!;
 
   // LRU: a Map's order is insertion order; a hit moves the chunk to the end.
   const cache = new Map<number, Uint8Array>();
@@ -180,7 +194,7 @@ async function open(inner: ReadHandle, options: DecryptOptions, label: string): 
       if (runStart < 0) return;
       const start = runStart;
       runStart = -1;
-      const run = readSealed(start, end - start).then((sealed) => openChunks(start, sealed));
+      const run = readSealed(start, end - start);
       for (let i = start; i < end; i += 1) {
         const one = run.then((plains) => plains[i - start]!);
         one.catch(() => {}); // the read that asked for it sees the failure

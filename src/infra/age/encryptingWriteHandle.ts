@@ -6,15 +6,18 @@
  * - Plaintext is copied into batches of 64 chunks (4 MiB, the ZIP writer's write size); a
  *   full batch is sealed once a further byte shows it is not the last, so only `close`
  *   seals a final chunk (full or short; for an empty file, the one empty final chunk).
- * - Batches seal in parallel, in worker threads (sealingPool.ts) where node:crypto has
- *   ChaCha20-Poly1305, else on the calling thread with @noble/ciphers; their output is
- *   written in order, and at most `maxInFlight` batches wait, so memory is bounded. A
+ * - Batches seal on the calling thread, or in parallel in worker threads (sealingPool.ts,
+ *   node:crypto's cipher only; by default where there are more than 2 cores); their output
+ *   is written in order, and at most `maxInFlight` batches wait, so memory is bounded. A
  *   failure surfaces at the next `write` or at `close`.
- * - `write` is done with its chunk when it resolves (it copied it), as the port asks.
+ * - `write` is done with its chunk when it resolves (it copied it), as the port asks; the
+ *   inner handle must be done with each chunk when its `write` resolves too (node:fs and
+ *   memfs are), since sealed buffers are reused.
  * - `close` seals the final batch, writes it and closes (fsyncs) the inner handle; `abort`
  *   aborts the inner handle (which removes the file) and never rejects.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { BackupError } from '../../domain/errors.ts';
 import type { WriteHandle } from '../../ports/fileSystem.ts';
 import { defaultChunkCipher, nodeChunkCipher, type ChunkCipher } from './chunkCipher.ts';
@@ -29,8 +32,11 @@ export interface EncryptOptions {
   /** Defaults to node:crypto's where it has ChaCha20-Poly1305, else @noble/ciphers'. */
   readonly cipher?: ChunkCipher;
   /**
-   * Worker threads that seal batches (node:crypto's cipher only). Default 1: on two cores,
-   * the main thread keeps the ZIP writer's work and one worker encrypts. 0 seals inline.
+   * Worker threads that seal batches (node:crypto's cipher only); 0 seals inline. Default:
+   * 1 where there are more than 2 cores, else 0. On this project's 2-core machines, under
+   * an export's load, a worker cost 10–25 % more CPU per byte (hand-offs, its own isolate)
+   * and bought no wall time (spec/infra/age/bench.ts), while inline sealing runs at about
+   * 75 % of the bare cipher's speed (the rest is copying the writes into batches).
    */
   readonly workers?: number;
   /** Chunks per batch (default 64: 4 MiB). */
@@ -77,11 +83,18 @@ export async function createEncryptingWriteHandle(inner: WriteHandle, options: E
 
 function handle(inner: WriteHandle, options: EncryptOptions, cipher: ChunkCipher, key: Uint8Array, prefix: number): EncryptingWriteHandle {
   const batchBytes = Math.max(1, Math.trunc(options.batchChunks ?? 64)) * CHUNK_SIZE;
-  const workers = cipher === nodeChunkCipher ? Math.max(0, Math.trunc(options.workers ?? 1)) : 0;
+  const workers = cipher === nodeChunkCipher ? Math.max(0, Math.trunc(options.workers ?? (availableParallelism() > 2 ? 1 : 0))) : 0;
   const maxInFlight = Math.max(1, options.maxInFlight ?? workers + 2);
   const aead = cipher.forKey(key);
   let pool: SealingPool | undefined;
-  let batch = new Uint8Array(batchBytes);
+  // Plaintext batches and sealed outputs are reused (a fresh 4 MiB buffer faults in its
+  // pages each time: that cost as much as the cipher). A sealed buffer comes back once the
+  // inner handle has written it; a plaintext one once it is sealed.
+  const freePlain: ArrayBuffer[] = [];
+  const freeSealed: ArrayBuffer[] = [];
+  const takePlain = () => freePlain.pop() ?? new ArrayBuffer(batchBytes);
+  const takeSealed = () => freeSealed.pop() ?? new ArrayBuffer(sealedSize(batchBytes));
+  let batch = new Uint8Array(takePlain());
   let filled = 0;
   let nextChunk = 0;
   let total = 0;
@@ -90,24 +103,33 @@ function handle(inner: WriteHandle, options: EncryptOptions, cipher: ChunkCipher
   let failure: { error: unknown } | undefined;
   let state: 'open' | 'closing' | 'closed' | 'aborted' = 'open';
 
-  const seal = (plain: Uint8Array, first: number, final: boolean): Promise<Uint8Array> => {
+  /** The sealed bytes of `length` bytes of `plain`, in a buffer from `freeSealed`. */
+  const seal = async (plain: ArrayBuffer, length: number, first: number, final: boolean): Promise<{ out: ArrayBuffer; sealed: Uint8Array }> => {
+    const size = sealedSize(length);
+    const out = size <= sealedSize(batchBytes) ? takeSealed() : new ArrayBuffer(size);
     // The final batch and small files seal inline: no worker is started for a key file's worth.
-    if (workers > 0 && !final) return (pool ??= createSealingPool(workers)).seal(key, first, plain, final);
-    const out = new Uint8Array(sealedSize(plain.length));
-    sealChunks(aead, first, plain, final, out);
-    return Promise.resolve(out);
+    if (workers > 0 && !final) {
+      const back = await (pool ??= createSealingPool(workers)).seal(key, first, plain, length, final, out);
+      freePlain.push(back.plain);
+      return { out: back.out, sealed: new Uint8Array(back.out, 0, size) };
+    }
+    sealChunks(aead, first, new Uint8Array(plain, 0, length), final, new Uint8Array(out, 0, size));
+    freePlain.push(plain);
+    return { out, sealed: new Uint8Array(out, 0, size) };
   };
 
   const dispatch = async (final: boolean) => {
-    const plain = batch.subarray(0, filled);
+    const plain = batch.buffer as ArrayBuffer;
+    const length = filled;
     const first = nextChunk;
-    nextChunk += Math.max(1, Math.ceil(filled / CHUNK_SIZE));
-    batch = new Uint8Array(final ? 0 : batchBytes); // the old one now belongs to its seal
+    nextChunk += Math.max(1, Math.ceil(length / CHUNK_SIZE));
     filled = 0;
-    const sealed = seal(plain, first, final);
+    const sealed = seal(plain, length, first, final); // inline: sealed (and `plain` freed) before it returns
+    batch = final ? new Uint8Array(0) : new Uint8Array(takePlain());
     const done = chain.then(async () => {
-      const bytes = await sealed;
+      const { out, sealed: bytes } = await sealed;
       if (state !== 'aborted') await inner.write(bytes);
+      freeSealed.push(out);
     });
     done.catch((error: unknown) => {
       failure ??= { error };

@@ -234,7 +234,6 @@ export function unwrapFileKey(header: AgeHeader, identities: readonly X25519Iden
   if (identities.length === 0) {
     throw new BackupError('ENCRYPTED_NEEDS_KEY', `${label}: the backup is encrypted (to ${describeStanzas(header.stanzas)} key(s)); give the password or the recovery key`);
   }
-  const fileKey = new Uint8Array(FILE_KEY_SIZE);
   for (const [i, stanza] of header.stanzas.entries()) {
     if (stanza.type !== 'X25519') continue;
     const share = decodeBase64(stanza.args[0]!)!;
@@ -242,7 +241,9 @@ export function unwrapFileKey(header: AgeHeader, identities: readonly X25519Iden
       const shared = identity.sharedSecret(share);
       if (!shared) throw damaged(label, `stanza ${i + 1} (X25519): its share is a low-order point`);
       const wrapKey = hkdf32(shared, concat(share, identity.recipient.publicKey), X25519_LABEL);
-      if (!cipher.forKey(wrapKey).open(ZERO_NONCE, stanza.body, fileKey)) continue;
+      const fileKey = cipher.forKey(wrapKey).open(ZERO_NONCE, stanza.body);
+      if (!fileKey) continue;
+      if (fileKey.length !== FILE_KEY_SIZE) throw damaged(label, `stanza ${i + 1} (X25519) wraps a ${fileKey.length}-byte file key, not ${FILE_KEY_SIZE}`);
       if (!timingSafeEqual(headerMac(fileKey, header.macInput), header.mac)) {
         throw damaged(label, "its MAC does not match (the header was altered after it was written)");
       }

@@ -91,8 +91,8 @@ class NodeScryptIdentity implements Identity {
     const [type, saltText, logText] = stanzas[0]!.args;
     if (stanzas.length !== 1 || type !== 'scrypt') return null;
     const key = await nodeScrypt(this.password, decodeBase64(saltText!)!, Number(logText));
-    const fileKey = new Uint8Array(FILE_KEY_SIZE);
-    return this.cipher.forKey(key).open(ZERO_NONCE, stanzas[0]!.body, fileKey) ? fileKey : null;
+    const fileKey = this.cipher.forKey(key).open(ZERO_NONCE, stanzas[0]!.body);
+    return fileKey?.length === FILE_KEY_SIZE ? fileKey : null;
   }
 }
 

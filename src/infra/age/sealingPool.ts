@@ -1,8 +1,8 @@
 /**
  * Worker threads that seal batches of payload chunks with node:crypto's ChaCha20-Poly1305,
  * so encryption runs beside the main thread (which, in an export, CRCs, hashes and writes
- * the ZIP). A batch's plaintext is transferred to the worker, not copied, and its sealed
- * bytes transferred back. Workers start on first use and are referenced only while they
+ * the ZIP). A batch's plaintext buffer and an output buffer are transferred to the worker,
+ * not copied, and both come back for reuse. Workers start on first use and are referenced only while they
  * have work, so an idle pool never keeps the process alive. Only where node:crypto has
  * the cipher (not Electron's BoringSSL: there the caller seals inline with @noble/ciphers).
  */
@@ -16,9 +16,9 @@ const CHUNK = 65536, TAG = 16;
 parentPort.on('message', (m) => {
   try {
     const key = createSecretKey(Buffer.from(m.key));
-    const plain = new Uint8Array(m.buffer, 0, m.length);
+    const plain = new Uint8Array(m.plain, 0, m.length);
+    const out = new Uint8Array(m.out);
     const count = Math.max(1, Math.ceil(m.length / CHUNK));
-    const out = new Uint8Array(m.length + TAG * count);
     const nonce = Buffer.alloc(12);
     for (let i = 0; i < count; i += 1) {
       const index = m.first + i;
@@ -32,7 +32,7 @@ parentPort.on('message', (m) => {
       out.set(body, i * (CHUNK + TAG));
       out.set(cipher.getAuthTag(), i * (CHUNK + TAG) + end - start);
     }
-    parentPort.postMessage({ id: m.id, out }, [out.buffer]);
+    parentPort.postMessage({ id: m.id, plain: m.plain, out: m.out }, [m.plain, m.out]);
   } catch (error) {
     parentPort.postMessage({ id: m.id, error: String(error && error.message) });
   }
@@ -40,18 +40,19 @@ parentPort.on('message', (m) => {
 
 export interface SealingPool {
   /**
-   * Seals `plaintext` as chunks `first`, `first + 1`, … (the last with the final flag when
-   * `final`), like stream.ts's sealChunks. `plaintext`'s buffer is transferred: the caller
-   * must not use it afterwards.
+   * Seals the first `length` bytes of `plain` as chunks `first`, `first + 1`, … (the last
+   * with the final flag when `final`) into `out`, like stream.ts's sealChunks. Both buffers
+   * (whole ArrayBuffers, not views) go to the worker and come back, so the caller can reuse
+   * them: it must not touch them until the promise settles.
    */
-  seal(key: Uint8Array, first: number, plaintext: Uint8Array, final: boolean): Promise<Uint8Array>;
+  seal(key: Uint8Array, first: number, plain: ArrayBuffer, length: number, final: boolean, out: ArrayBuffer): Promise<{ plain: ArrayBuffer; out: ArrayBuffer }>;
   /** Stops the workers; pending seals reject. */
   close(): Promise<void>;
 }
 
 interface Lane {
   readonly worker: Worker;
-  readonly pending: Map<number, { resolve: (out: Uint8Array) => void; reject: (error: Error) => void }>;
+  readonly pending: Map<number, { resolve: (result: { plain: ArrayBuffer; out: ArrayBuffer }) => void; reject: (error: Error) => void }>;
 }
 
 export function createSealingPool(size: number): SealingPool {
@@ -69,12 +70,12 @@ export function createSealingPool(size: number): SealingPool {
   const startLane = (): Lane => {
     const worker = new Worker(SEAL_WORKER, { eval: true });
     const lane: Lane = { worker, pending: new Map() };
-    worker.on('message', (m: { id: number; out?: Uint8Array; error?: string }) => {
+    worker.on('message', (m: { id: number; plain?: ArrayBuffer; out?: ArrayBuffer; error?: string }) => {
       const task = lane.pending.get(m.id);
       if (!task) return;
       lane.pending.delete(m.id);
       if (lane.pending.size === 0) worker.unref();
-      if (m.out) task.resolve(m.out);
+      if (m.plain && m.out) task.resolve({ plain: m.plain, out: m.out });
       else task.reject(new Error(`age: a sealing worker failed: ${m.error}`));
     });
     worker.on('error', (error) => failLane(lane, error));
@@ -84,19 +85,17 @@ export function createSealingPool(size: number): SealingPool {
   };
 
   return {
-    seal(key, first, plaintext, final) {
+    seal(key, first, plain, length, final, out) {
       if (closed) return Promise.reject(new Error('age: the sealing pool is closed'));
       // The least busy lane; a new one while there are fewer than `size`.
       let lane = lanes.reduce<Lane | undefined>((best, l) => (!best || l.pending.size < best.pending.size ? l : best), undefined);
       if (!lane || (lane.pending.size > 0 && lanes.length < size)) lane = startLane();
       const id = nextId++;
       const chosen = lane;
-      return new Promise<Uint8Array>((resolve, reject) => {
+      return new Promise((resolve, reject) => {
         chosen.pending.set(id, { resolve, reject });
         if (chosen.pending.size === 1) chosen.worker.ref();
-        // A view that does not start at 0 or span its whole buffer is copied into one that does.
-        const whole = plaintext.byteOffset === 0 ? plaintext : plaintext.slice();
-        chosen.worker.postMessage({ id, key, first, final, buffer: whole.buffer, length: whole.length }, [whole.buffer as ArrayBuffer]);
+        chosen.worker.postMessage({ id, key, first, final, length, plain, out }, [plain, out]);
       });
     },
     async close() {
