@@ -84,6 +84,14 @@ describe('age payload', () => {
     // The final chunk is then served without decrypting it again.
     expect(await handle.read(handle.size - 5, 5)).toEqual(plain.subarray(plain.length - 5));
     expect(handle.chunksDecrypted).toBe(1);
+    // authenticateAll checks all 11, reporting progress up to the file's size.
+    const progress: number[] = [];
+    await handle.authenticateAll({ onProgress: (done) => progress.push(done) });
+    expect(handle.chunksDecrypted).toBe(12);
+    expect(progress.at(-1)).toBe(file.length);
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(await codeOf(handle.authenticateAll({ signal: aborted.signal }))).toBe('CANCELLED');
     await handle.close();
     expect(inner.closed).toBe(true);
   });
@@ -243,6 +251,7 @@ async function verdict(file: Uint8Array, original: Uint8Array, identities: reado
       const want = original.subarray(chunk * CHUNK_SIZE, chunk * CHUNK_SIZE + got.length);
       if (!Buffer.from(got).equals(Buffer.from(want))) throw new Error(`chunk ${chunk}: a read returned bytes that are not the original's`);
     }
+    await handle.authenticateAll();
     return handle.size === original.length ? 'accepted' : `accepted with size ${handle.size}`;
   } catch (error) {
     if (error instanceof BackupError) return error.code;

@@ -48,6 +48,13 @@ export interface AgeFileInfo {
 
 export interface DecryptingReadHandle extends ReadHandle {
   readonly info: AgeFileInfo;
+  /**
+   * Reads and authenticates every chunk, front to back, without keeping them: a full check
+   * of the encrypted file whatever the reader above reads (a ZIP's gaps included).
+   * `onProgress` gets the ciphertext bytes checked so far. Rejects with ENCRYPTED_DAMAGED
+   * naming the first chunk that fails, or with CANCELLED once `signal` aborts.
+   */
+  authenticateAll(options?: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<void>;
   /** Chunks decrypted so far (each authenticated), cache hits not counted: for tests and progress. */
   readonly chunksDecrypted: number;
 }
@@ -248,6 +255,13 @@ async function open(inner: ReadHandle, options: DecryptOptions, label: string): 
         if (i === first || i === last) remember(i, plain);
       }
       return out;
+    },
+    async authenticateAll({ signal, onProgress } = {}) {
+      for (let first = 0; first < chunks; first += RUN) {
+        if (signal?.aborted) throw new BackupError('CANCELLED', `${label}: cancelled`);
+        await readRun(first, Math.min(RUN, chunks - first));
+        onProgress?.(Math.min(sealedEnd, payloadOffset + (first + RUN) * SEALED_CHUNK_SIZE), sealedEnd);
+      }
     },
     async close() {
       if (closed) return;
