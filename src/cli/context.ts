@@ -30,6 +30,8 @@ export interface CommandResult {
   readonly lines: readonly string[];
   /** A failure that is a finding, not an error (check found damage): exit 1 with this code. */
   readonly failure?: { code: string; error: string };
+  /** The exit code when it is not 0 (success) or 1 (failure): `status` with an alarm, `run-due` that gave way. */
+  readonly exitCode?: number;
 }
 
 export interface Command {

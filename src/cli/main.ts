@@ -1,6 +1,7 @@
 /**
  * casevault's command line: `casevault <command> [options]`. Exit codes: 0 success,
- * 1 the operation failed, 2 usage error, 130 cancelled (Ctrl-C). The first Ctrl-C cancels
+ * 1 the operation failed, 2 usage error, 3 `status` found an alarm, 75 `run-due` gave way
+ * to another operation (busy), 130 cancelled (Ctrl-C). The first Ctrl-C cancels
  * through an AbortController (the use case removes what it wrote); a second one exits at once.
  */
 import { BackupError, toBackupError } from '../domain/errors.ts';
@@ -18,6 +19,14 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   check: () => import('./commands/check.ts'),
   demo: () => import('./commands/demo.ts'),
   audit: () => import('./commands/audit.ts'),
+  policy: () => import('./commands/policy.ts'),
+  'run-due': () => import('./commands/runDue.ts'),
+  status: () => import('./commands/status.ts'),
+  prune: () => import('./commands/prune.ts'),
+  pin: () => import('./commands/pin.ts'),
+  unpin: () => import('./commands/unpin.ts'),
+  drill: () => import('./commands/drill.ts'),
+  'undo-restore': () => import('./commands/undoRestore.ts'),
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -30,6 +39,14 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   check: 'recover an interrupted restore, then check the data dir',
   demo: 'create a sample data dir to try everything on',
   audit: 'print (and --verify) the hash-chained audit log',
+  policy: 'show or set the backup policy (schedule, retention, drills)',
+  'run-due': 'do what is due now: backup, verify, prune, drill (for cron or a systemd timer)',
+  status: 'last backup, last verified backup, next run, alarms (exit 3 on an alarm)',
+  prune: 'delete the backups the retention policy does not keep (--dry-run: say why)',
+  pin: 'keep a backup whatever the retention policy says',
+  unpin: 'let the retention policy decide about a backup again',
+  drill: 're-verify stored backups (the due ones, or --all)',
+  'undo-restore': 'put back the data dir from before the last restore',
 };
 
 const HELP_FLAG: FlagSpec = { name: 'help', kind: 'boolean', help: 'show this help' };
@@ -53,7 +70,8 @@ function mainHelp(): string {
     '',
     'Dirs default to $XDG_DATA_HOME/casevault/{data,backups} (~/.local/share if unset),',
     'overridden by CASEVAULT_DATA_DIR and CASEVAULT_BACKUP_DIR, then by --data-dir / --backup-dir.',
-    'Exit codes: 0 success, 1 failed, 2 usage error, 130 cancelled.',
+    'Exit codes: 0 success, 1 failed, 2 usage error, 3 status found an alarm, 75 run-due gave way',
+    'to another operation (busy), 130 cancelled.',
     '',
   ].join('\n');
 }
@@ -148,7 +166,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(`${result.lines.join('\n')}\n`);
     if (result.failure) io.stderr.write(`casevault: ${result.failure.error}\n`);
   }
-  return result.failure ? EXIT.failed : EXIT.ok;
+  return result.exitCode ?? (result.failure ? EXIT.failed : EXIT.ok);
 }
 
 /** The technical message beside a message for a person (advice.ts's AdvisedError), if any. */

@@ -6,7 +6,12 @@
  */
 import type { Progress, ProgressListener } from '../domain/progress.ts';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
+/**
+ * 3: `status` found an alarm (it ran; the backups need attention), so monitoring can tell an
+ * alarm from a failure to run. 75 (EX_TEMPFAIL): `run-due` gave way to another operation
+ * (BUSY) and did nothing; the next run does what is due.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, alarm: 3, busy: 75, cancelled: 130 } as const;
 
 export interface Writer {
   write(text: string): unknown;

@@ -20,7 +20,7 @@ import { runDrill } from './drill.ts';
 import { BackupError, isBackupError, toBackupError } from './errors.ts';
 import { exportNow, type ExportResult } from './exportBackup.ts';
 import { cleanBackupDir, getStatistics, listBackups, type BackupListing } from './listBackups.ts';
-import { POLICY_FILE, readPolicy, updatePolicy } from './policy.ts';
+import { POLICY_FILE, readPolicy, updatePolicy, writePolicy } from './policy.ts';
 import { deleteBackupFiles, finishInterruptedPrunes, forgetMissingBackups, pruneBackups, DELETING_SUFFIX } from './prune.ts';
 import { restoreFromZip } from './restoreBackup.ts';
 import { ranIntoBusy, runDue, type RunDueReport } from './runDue.ts';
@@ -275,6 +275,9 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
     /** Merges `patch` into the stored policy (INVALID_INPUT if the result is not valid). */
     updatePolicy: (patch: unknown) =>
       exclusive('policy', () => audited('policy', deps.fs.join(config.backupDir, POLICY_FILE), () => updatePolicy(deps, config, patch), async () => ({ file: deps.fs.join(config.backupDir, POLICY_FILE), sha256: null, manifestSha256: null }))),
+    /** Stores `policy` whole (INVALID_INPUT if it is not valid), also over a damaged policy file. */
+    replacePolicy: (policy: unknown) =>
+      exclusive('policy', () => audited('policy', deps.fs.join(config.backupDir, POLICY_FILE), () => writePolicy(deps, config, policy), async () => ({ file: deps.fs.join(config.backupDir, POLICY_FILE), sha256: null, manifestSha256: null }))),
     /** What "Undo the last restore" would put back, or null when there is nothing to undo. */
     findUndo: () => findUndo(deps, config),
     /** Puts the data dir from before the last restore back (undoRestore.ts); NOT_FOUND if there is none. */

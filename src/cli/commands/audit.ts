@@ -4,7 +4,7 @@ import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '..
 export const command: Command = {
   name: 'audit',
   usage: 'casevault audit [--backup-dir B] [--verify] [--json]',
-  summary: 'print the audit log of exports, restores, verifications and deletions',
+  summary: 'print the audit log of exports, restores, verifications, deletions, prunes, pins, policy changes and undos',
   description:
     'Prints casevault-audit.jsonl from the backup dir: one line per operation with its time, backup file,\n' +
     'SHA-256, result and code. Each line is chained to the one before it by hash; --verify exits 1\n' +
@@ -16,7 +16,7 @@ export const command: Command = {
     try {
       const { entries, broken } = await system.service.readAuditLog();
       const lines = entries.map(
-        (e) => `${e.time}  ${e.action.padEnd(7)}  ${e.result === 'ok' ? 'ok' : `${e.result} ${e.code ?? ''}`.trim()}  ${e.file ?? '-'}${e.sha256 ? `  sha256 ${e.sha256.slice(0, 12)}…` : ''}`,
+        (e) => `${e.time}  ${e.action.padEnd(12)}  ${e.result === 'ok' ? 'ok' : `${e.result} ${e.code ?? ''}`.trim()}  ${e.file ?? '-'}${e.sha256 ? `  sha256 ${e.sha256.slice(0, 12)}…` : ''}`,
       );
       const chain = broken ? `chain BROKEN at line ${broken.line}: it ${broken.reason}` : `chain intact (${entries.length} lines)`;
       return {

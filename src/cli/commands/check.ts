@@ -1,4 +1,6 @@
+import { recordLiveCheck, updateState } from '../../domain/backupState.ts';
 import { findExportLeftovers } from '../../domain/listBackups.ts';
+import type { NodeBackup } from '../../infra/node/index.ts';
 import { EXPORT_LOCK_FILE } from '../../infra/node/compose.ts';
 import { inspectLock } from '../../infra/node/processLock.ts';
 import { positionals } from '../args.ts';
@@ -49,6 +51,8 @@ export const command: Command = {
         ...(leftovers.length > 0 ? [`backup dir ${system.config.backupDir}: what an interrupted export left`] : []),
         ...leftovers.map((p) => `  leftover: ${p}  (removed by the next export)`),
       ];
+      // The result of the database's check is the one the status's alarm shows (recorded where there are backups).
+      if (!report.databaseMissing) await recordDatabaseCheck(system, report.integrity, ctx.log);
       const data = { recovery, leftovers, ...report };
       if (report.healthy) return { message: 'The data dir is healthy', data, lines };
       const code = report.databaseMissing ? 'NOT_FOUND' : report.integrity !== 'ok' ? 'DATABASE_CORRUPT' : 'DOCUMENT_MISMATCH';
@@ -63,3 +67,17 @@ export const command: Command = {
     }
   },
 };
+
+/**
+ * Records the database's integrity in the backup dir's state (the LIVE_DATABASE_CORRUPT alarm
+ * of `casevault status`, cleared by a check that passes). Only where the backup dir exists:
+ * a check creates no folder. A state that cannot be written is reported, not a failed check.
+ */
+async function recordDatabaseCheck(system: NodeBackup, integrity: string, log: (message: string, error?: unknown) => void): Promise<void> {
+  if (!(await system.deps.fs.exists(system.config.backupDir))) return;
+  try {
+    await updateState(system.deps, system.config, (s) => recordLiveCheck(s, system.deps.clock.now().toISOString(), integrity.slice(0, 2000)));
+  } catch (error) {
+    log('check: could not record the result beside the backups', error);
+  }
+}

@@ -1,0 +1,114 @@
+import { isBackupError } from '../../domain/errors.ts';
+import type { RunDueReport, StepFailure } from '../../domain/runDue.ts';
+import { ranIntoBusy } from '../../domain/runDue.ts';
+import { UsageError, positionals, stringFlag } from '../args.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command, type CommandResult } from '../context.ts';
+import { EXIT } from '../output.ts';
+import { localWhen, systemTimeZone } from '../when.ts';
+
+const DEFAULT_WAIT_SECONDS = 30;
+
+/** The first step that failed (the backup, its verification, the prune, the drill), or null. */
+function firstFailure(report: RunDueReport): StepFailure | null {
+  if (report.backup.outcome === 'failed') return report.backup.failure;
+  if (report.verify?.result === 'failed') return report.verify.failure;
+  if (report.prune?.failure) return report.prune.failure;
+  if (report.drill?.failure) return report.drill.failure;
+  const failed = report.drill?.report?.results.find((r) => r.result === 'failed');
+  return failed ? { code: failed.code ?? 'INTERNAL', message: `drill: ${failed.fileName} failed its check (${failed.code ?? 'INTERNAL'}): ${failed.message ?? ''}` } : null;
+}
+
+function lines(report: RunDueReport, timeZone: string): string[] {
+  const { backup, verify, prune, drill } = report;
+  const out: string[] = [];
+  if (backup.liveCheck !== null) out.push(`database: quick_check ${backup.liveCheck === 'ok' ? 'ok' : `FAILED: ${backup.liveCheck}`}`);
+  switch (backup.outcome) {
+    case 'not-due':
+      out.push(`backup:   not due (${backup.due.nextDueAt ? `next at ${localWhen(backup.due.nextDueAt, timeZone)}` : 'automatic backups are off'})`);
+      break;
+    case 'skipped-unchanged':
+      out.push(`backup:   skipped: nothing changed since ${backup.fileName}`);
+      break;
+    case 'ok':
+      out.push(`backup:   made ${backup.fileName}`);
+      break;
+    case 'busy':
+      out.push(`backup:   skipped: busy (${backup.failure?.message ?? 'another operation is running'})`);
+      break;
+    case 'failed':
+      out.push(`backup:   FAILED (${backup.failure?.code}): ${backup.failure?.message}`);
+  }
+  if (verify) out.push(`verify:   ${verify.result === 'ok' ? `${verify.fileName} is intact` : `FAILED (${verify.failure?.code}): ${verify.failure?.message}`}`);
+  if (prune) {
+    if (prune.failure) out.push(`prune:    FAILED (${prune.failure.code}): ${prune.failure.message}`);
+    else if (prune.result) out.push(`prune:    ${prune.result.deleted.length === 0 ? 'nothing to delete' : `deleted ${prune.result.deleted.map((b) => b.fileName).join(', ')}`}; ${prune.result.decision.keep.length} kept`);
+  }
+  if (drill) {
+    if (drill.failure) out.push(`drill:    ${drill.failure.code === 'BUSY' ? `skipped: busy (${drill.failure.message})` : `FAILED (${drill.failure.code}): ${drill.failure.message}`}`);
+    else if (drill.report) {
+      const failed = drill.report.results.filter((r) => r.result === 'failed');
+      out.push(`drill:    re-verified ${drill.report.results.length - failed.length} intact, ${failed.length} failed${drill.report.notReached.length ? `, ${drill.report.notReached.length} left for the next drill` : ''}`);
+      for (const f of failed) out.push(`  FAILED ${f.fileName} (${f.code}): ${f.message}`);
+    }
+  }
+  return out;
+}
+
+/** The report as JSON: the steps, without the prune's full decision (`prune --dry-run` shows it). */
+function data(report: RunDueReport): Record<string, unknown> {
+  const { prune, drill } = report;
+  return {
+    skipped: ranIntoBusy(report) ? 'busy' : null,
+    backup: report.backup,
+    verify: report.verify,
+    prune: prune && { deleted: prune.result?.deleted.map((b) => b.fileName) ?? [], kept: prune.result?.decision.keep ?? [], failure: prune.failure },
+    drill: drill && { results: drill.report?.results ?? [], notReached: drill.report?.notReached ?? [], outcome: drill.report?.outcome ?? null, failure: drill.failure },
+  };
+}
+
+export const command: Command = {
+  name: 'run-due',
+  usage: 'casevault run-due [--data-dir D] [--backup-dir B] [--wait SECONDS] [--json]',
+  summary: 'do what is due now: backup, verify it, prune, drill (for cron or a systemd timer)',
+  description:
+    'Reads the backup policy (casevault policy show) and does what is due: quick_check of the\n' +
+    'database, then a backup (skipped when nothing changed), its verification, a prune by the\n' +
+    'retention policy, and a drill (re-verification of stored backups) when one is due; each\n' +
+    'run is recorded beside the backups (casevault status). Safe to call often: what is not due\n' +
+    'is not done. Works while the app runs. If another export holds the backup dir, it waits up\n' +
+    `to --wait seconds (default ${DEFAULT_WAIT_SECONDS}), then gives way: "skipped: busy", exit 75, no alarm.\n` +
+    'Exit codes: 0 all done or nothing due, 1 a step failed (the alarm is raised), 75 busy.',
+  flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, { name: 'wait', kind: 'string', value: 'SECONDS', help: `how long to wait for another operation before giving way (default ${DEFAULT_WAIT_SECONDS})` }, JSON_FLAG],
+  async run(args, ctx): Promise<CommandResult> {
+    positionals(args, []);
+    const wait = stringFlag(args, 'wait');
+    if (wait !== undefined && !/^\d{1,5}$/.test(wait)) throw new UsageError(`--wait takes a whole number of seconds (0 to 99999); got "${wait}"`);
+    const waitMs = (wait === undefined ? DEFAULT_WAIT_SECONDS : Number(wait)) * 1000;
+    // 'if-free': a scheduled run works while the app runs, as an export does.
+    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'run-due', dataDir: 'read', dataDirLock: 'if-free', openDatabase: false, scratchInTmp: true });
+    try {
+      let report: RunDueReport;
+      try {
+        report = await system.service.runDue({ waitMs, signal: ctx.signal });
+      } catch (error) {
+        if (!isBackupError(error) || error.code !== 'BUSY') throw error;
+        return { message: 'Skipped: busy', data: { skipped: 'busy' }, lines: [`skipped: busy (${error.message})`], failure: { code: 'BUSY', error: error.message }, exitCode: EXIT.busy };
+      }
+      const timeZone = systemTimeZone();
+      if (ranIntoBusy(report)) {
+        const message = report.backup.failure?.message ?? report.drill?.failure?.message ?? 'another operation is running';
+        return { message: 'Skipped: busy', data: data(report), lines: lines(report, timeZone), failure: { code: 'BUSY', error: `run-due: skipped: busy: ${message}` }, exitCode: EXIT.busy };
+      }
+      const failure = firstFailure(report);
+      const nothing = report.backup.outcome === 'not-due' && report.drill === null;
+      return {
+        message: failure ? 'A scheduled step failed' : nothing ? 'Nothing was due' : 'Done',
+        data: data(report),
+        lines: lines(report, timeZone),
+        ...(failure ? { failure: { code: failure.code, error: failure.message } } : {}),
+      };
+    } finally {
+      await system.dispose();
+    }
+  },
+};

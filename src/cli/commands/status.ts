@@ -1,0 +1,44 @@
+import { positionals } from '../args.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command, type CommandResult } from '../context.ts';
+import { EXIT } from '../output.ts';
+import { localWhen } from '../when.ts';
+
+export const command: Command = {
+  name: 'status',
+  usage: 'casevault status [--data-dir D] [--backup-dir B] [--json]',
+  summary: 'last backup, last verified backup, next run, alarms; exit 3 on an alarm',
+  description:
+    'For monitoring: exits 0 when all is well, 3 when there is an alarm (no backup; no verified\n' +
+    'backup for 2 days or 3 schedule intervals, whichever is longer; a backup that failed its\n' +
+    'check; a failed scheduled backup; a damaged app database; drills falling behind; a damaged\n' +
+    'policy or state file), 1 when the status itself could not be read.',
+  flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, JSON_FLAG],
+  async run(args, ctx): Promise<CommandResult> {
+    positionals(args, []);
+    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'status', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
+    try {
+      const status = await system.service.status();
+      const undo = await system.service.findUndo();
+      const tz = status.timeZone;
+      const { lastBackup, lastVerifiedGood, nextBackup, nextDrill, alarms, backups, policy } = status;
+      const lines = [
+        `backups in ${system.config.backupDir}: ${backups.length}`,
+        `  last backup:           ${lastBackup ? `${localWhen(lastBackup.createdAt, tz)}  ${lastBackup.fileName}` : 'none'}`,
+        `  last verified backup:  ${lastVerifiedGood ? `${localWhen(lastVerifiedGood.createdAt, tz)}  ${lastVerifiedGood.fileName} (verified ${localWhen(lastVerifiedGood.verifiedAt, tz)})` : 'none'}`,
+        `  next backup:           ${nextBackup.text}`,
+        `  next drill:            ${nextDrill.text}`,
+        ...(undo ? [`  undo-restore:          possible (the data dir from before the restore of ${localWhen(undo.restoredAt, tz)} is kept in ${undo.safetyCopy})`] : []),
+        alarms.length === 0 ? '  alarms:                none' : `  alarms:                ${alarms.length}`,
+        ...alarms.map((a) => `ALARM ${a.code}: ${a.message}`),
+      ];
+      return {
+        message: alarms.length === 0 ? 'No alarm' : `${alarms.length} alarm${alarms.length === 1 ? '' : 's'}`,
+        data: { alarm: alarms.length > 0, alarms, lastBackup, lastVerifiedGood, nextBackup, nextDrill, backupCount: backups.length, timeZone: tz, policy, undo },
+        lines,
+        ...(alarms.length > 0 ? { exitCode: EXIT.alarm } : {}),
+      };
+    } finally {
+      await system.dispose();
+    }
+  },
+};

@@ -1,0 +1,3 @@
+import { pinCommand } from '../pinCommand.ts';
+
+export const command = pinCommand(false);
