@@ -217,6 +217,16 @@ describe('casevault run-due, status, list, prune, pin, drill', () => {
     expect((await cli(['run-due', '--wait', '0'], w.env)).stdout).toContain('skipped: busy');
     expect((await cli(['status', '--json'], w.env)).json().alarms.map((a: { code: string }) => a.code)).toEqual(['NO_BACKUP']);
     expect((await cli(['run-due', '--wait', 'soon'], w.env)).code).toBe(2);
+    await fsp.rm(join(w.backupDir, EXPORT_LOCK_FILE));
+    // A restore by another command is replacing the data dir: no snapshot of a half-swapped dir.
+    await fsp.writeFile(`${w.dataDir}.lock`, JSON.stringify({ pid: process.pid, purpose: 'casevault restore' }));
+    const during = await cli(['run-due', '--wait', '0', '--json'], w.env);
+    expect(during.code).toBe(75);
+    expect(during.json()).toMatchObject({ code: 'BUSY', skipped: 'busy', error: expect.stringContaining('`casevault restore`') });
+    // The app holds the same lock all the time it runs: a scheduled run works beside it.
+    await fsp.writeFile(`${w.dataDir}.lock`, JSON.stringify({ pid: process.pid, purpose: 'the casevault app' }));
+    expect((await cli(['run-due', '--wait', '0'], w.env)).code).toBe(0);
+    await fsp.rm(`${w.dataDir}.lock`);
   });
 });
 

@@ -1,4 +1,5 @@
 import { isBackupError } from '../../domain/errors.ts';
+import { inspectLock } from '../../infra/node/processLock.ts';
 import type { RunDueReport, StepFailure } from '../../domain/runDue.ts';
 import { ranIntoBusy } from '../../domain/runDue.ts';
 import { UsageError, positionals, stringFlag } from '../args.ts';
@@ -66,6 +67,21 @@ function data(report: RunDueReport): Record<string, unknown> {
   };
 }
 
+/**
+ * Another casevault command restoring (or undoing a restore) swaps the data dir: a scheduled
+ * run waits for it up to `waitMs`, then gives way (the message), rather than snapshot a
+ * half-swapped dir. The app holds the same lock while it runs, and a run works beside it.
+ */
+async function waitForDataDirSwap(dataDir: string, waitMs: number): Promise<string | null> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const holder = await inspectLock(`${dataDir}.lock`);
+    if (!holder || !holder.alive || !/^casevault (restore|undo-restore)$/.test(holder.purpose)) return null;
+    if (Date.now() >= deadline) return `run-due: \`${holder.purpose}\` (process ${holder.pid}) is replacing the data dir ${dataDir}; the next run does what is due`;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1000, deadline - Date.now())));
+  }
+}
+
 export const command: Command = {
   name: 'run-due',
   usage: 'casevault run-due [--data-dir D] [--backup-dir B] [--wait SECONDS] [--json]',
@@ -84,8 +100,11 @@ export const command: Command = {
     const wait = stringFlag(args, 'wait');
     if (wait !== undefined && !/^\d{1,5}$/.test(wait)) throw new UsageError(`--wait takes a whole number of seconds (0 to 99999); got "${wait}"`);
     const waitMs = (wait === undefined ? DEFAULT_WAIT_SECONDS : Number(wait)) * 1000;
+    const dirs = dirsOf(args, ctx.env);
+    const swapping = await waitForDataDirSwap(dirs.dataDir, waitMs);
+    if (swapping !== null) return { message: 'Skipped: busy', data: { skipped: 'busy' }, lines: [`skipped: busy (${swapping})`], failure: { code: 'BUSY', error: swapping }, exitCode: EXIT.busy };
     // 'if-free': a scheduled run works while the app runs, as an export does.
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'run-due', dataDir: 'read', dataDirLock: 'if-free', openDatabase: false, scratchInTmp: true });
+    const system = await openSystem(ctx, dirs, { operation: 'run-due', dataDir: 'read', dataDirLock: 'if-free', openDatabase: false, scratchInTmp: true });
     try {
       let report: RunDueReport;
       try {
