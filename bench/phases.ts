@@ -242,6 +242,7 @@ export function timedArchive(rec: Recorder, archive: ArchiveFormat): ArchiveForm
       };
       return wrapped;
     },
+    openHandle: (handle, label) => rec.time('archive: open (central directory, structural check)', () => archive.openHandle(handle, label)),
     createWriter: (output, options) => {
       const writer = archive.createWriter(output, options);
       const wrapped: ArchiveWriter = {

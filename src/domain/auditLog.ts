@@ -22,8 +22,26 @@ import { BackupError, type ErrorCode } from './errors.ts';
 export const AUDIT_LOG_FILE = 'casevault-audit.jsonl';
 const GENESIS = '0'.repeat(64);
 
-/** 'pin', 'unpin': a backup's pin changed; 'policy': the backup policy was changed; 'undo-restore': a restore was undone. */
-export type AuditAction = 'export' | 'restore' | 'verify' | 'delete' | 'prune' | 'pin' | 'unpin' | 'policy' | 'undo-restore';
+/**
+ * 'pin', 'unpin': a backup's pin changed; 'policy': the backup policy was changed; 'undo-restore': a restore was undone;
+ * 'key-…': encryption's keys changed (keys.ts; public keys only, never a secret); 'encryption-off'/'-on': turned off or on.
+ */
+export type AuditAction =
+  | 'export'
+  | 'restore'
+  | 'verify'
+  | 'delete'
+  | 'prune'
+  | 'pin'
+  | 'unpin'
+  | 'policy'
+  | 'undo-restore'
+  | 'key-init'
+  | 'key-passwd'
+  | 'key-add'
+  | 'key-remove'
+  | 'encryption-off'
+  | 'encryption-on';
 
 export interface AuditRecord {
   readonly time: string;

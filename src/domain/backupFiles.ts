@@ -2,6 +2,8 @@
 export const BACKUP_PREFIX = 'casevault-backup-';
 export const SIDECAR_SUFFIX = '.sha256';
 export const PARTIAL_SUFFIX = '.partial';
+/** An encrypted backup: `<name>.zip.age`, an age v1 file around the ZIP. */
+export const ENCRYPTED_EXTENSION = '.zip.age';
 
 /** `sha256sum` format, so `sha256sum -c <name>.zip.sha256` checks the backup. */
 export function sidecarLine(sha256: string, fileName: string): string {
@@ -13,14 +15,19 @@ export function parseSidecar(text: string): string | null {
   return match ? match[1]! : null;
 }
 
-/** A backup the list shows: a plain name ending in .zip, nothing hidden, no separators. */
+/** A backup the list shows: a plain name ending in .zip (or .zip.age: encrypted), nothing hidden, no separators. */
 export function isBackupFileName(name: string): boolean {
-  return name.endsWith('.zip') && name.length > 4 && !name.startsWith('.') && !/[/\\\0]/.test(name);
+  const base = isEncryptedFileName(name) ? name.slice(0, -4) : name;
+  return base.endsWith('.zip') && base.length > 4 && !name.startsWith('.') && !/[/\\\0]/.test(name);
+}
+
+export function isEncryptedFileName(name: string): boolean {
+  return name.endsWith(ENCRYPTED_EXTENSION);
 }
 
 /** The date in a name of ours (casevault-backup-20261125T233100123Z[-n].zip), or null. */
 export function dateFromFileName(name: string): Date | null {
-  const m = /^casevault-backup-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z(?:-\d+)?\.zip$/.exec(name);
+  const m = /^casevault-backup-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z(?:-\d+)?\.zip(?:\.age)?$/.exec(name);
   if (!m) return null;
   const date = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`);
   return Number.isNaN(date.getTime()) ? null : date;

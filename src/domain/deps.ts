@@ -1,6 +1,7 @@
 import type { ArchiveFormat } from '../ports/archive.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Database } from '../ports/database.ts';
+import type { Encryption } from '../ports/encryption.ts';
 import type { FileSystem } from '../ports/fileSystem.ts';
 import type { Hashing } from '../ports/hashing.ts';
 import type { Scheduler } from '../ports/scheduler.ts';
@@ -15,6 +16,8 @@ export interface BackupDeps {
   readonly archive: ArchiveFormat;
   readonly hashing: Hashing;
   readonly clock: Clock;
+  /** Encrypted backups (issue 13); absent: this build cannot encrypt (an export with encryption on fails). */
+  readonly encryption?: Encryption;
   /** Where the detail of an INTERNAL error goes. */
   readonly log?: (message: string, error?: unknown) => void;
 }
@@ -33,6 +36,14 @@ export interface BackupConfig {
 export interface RunOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressListener;
+  /** What opens an encrypted backup (verify, restore, drill); a plaintext one needs nothing. */
+  readonly unlock?: Unlock;
+}
+
+/** A password (it opens the backup dir's key file) and/or the recovery key (`AGE-SECRET-KEY-1…`). Secrets: never logged. */
+export interface Unlock {
+  readonly password?: string;
+  readonly recoveryKey?: string;
 }
 
 /** A timestamp that sorts as it reads and is safe in a file name: 20261125T233100123Z. */

@@ -21,7 +21,8 @@ import { findDocuments } from './documents.ts';
 import { parseExportOptions } from './options.ts';
 import { byteProgress, noProgress } from './progress.ts';
 import { hashingWriter, once, readAhead, tap } from './streams.ts';
-import { BACKUP_PREFIX, SIDECAR_SUFFIX, sidecarLine } from './backupFiles.ts';
+import { BACKUP_PREFIX, ENCRYPTED_EXTENSION, SIDECAR_SUFFIX, sidecarLine } from './backupFiles.ts';
+import { encryptionPlan, recordRecipients } from './keys.ts';
 
 export interface ExportResult {
   readonly backupId: string;
@@ -32,6 +33,9 @@ export interface ExportResult {
   /** SHA-256 of the whole ZIP (also in the `.sha256` sidecar). */
   readonly checksum: string;
   readonly metadata: BackupMetadata;
+  /** Encrypted (`.zip.age`, issue 13): to these public keys. */
+  readonly encrypted: boolean;
+  readonly recipients: readonly string[];
   /** Things a person should know that did not stop the export (e.g. stray files skipped). */
   readonly warnings: readonly string[];
 }
@@ -61,9 +65,11 @@ export async function exportNow(
   await fs.mkdir(config.backupDir, { mode: 0o700 });
   await fs.chmod(config.backupDir, 0o700);
 
+  // Before anything is written: encryption on with its keys missing fails here, never plaintext.
+  const recipients = await encryptionPlan(deps, config);
   const createdAt = clock.now();
   const backupId = await freshBackupId(deps, config, createdAt);
-  const fileName = `${backupId}.zip`;
+  const fileName = recipients ? `${backupId}${ENCRYPTED_EXTENSION}` : `${backupId}.zip`;
   const filePath = fs.join(config.backupDir, fileName);
   const partialPath = `${filePath}.partial`;
   const snapshotPath = fs.join(config.backupDir, `.${backupId}.snapshot.sqlite`);
@@ -109,7 +115,10 @@ export async function exportNow(
     const zipHash = hashing.sha256();
     let zipSize = 0;
     const output = await fs.openWrite(partialPath, { mode: 0o600, exclusive: true });
-    writer = deps.archive.createWriter(hashingWriter(output, zipHash, (n) => (zipSize += n)), { level: options.compressionLevel, modified: createdAt });
+    // Encrypted: the ZIP's bytes go through the encrypting handle; the hash (for the sidecar) is of the .age file.
+    const hashed = hashingWriter(output, zipHash, (n) => (zipSize += n));
+    const sink = recipients ? await deps.encryption!.encryptingWriter(hashed, recipients) : hashed;
+    writer = deps.archive.createWriter(sink, { level: options.compressionLevel, modified: createdAt });
     // The snapshot's size is not known yet: the live database file's stands in for it.
     const liveDatabase = fs.join(config.dataDir, DATABASE_FILE);
     const estimate = snapshot && (await fs.exists(liveDatabase)) ? (await fs.stat(liveDatabase)).size : 0;
@@ -166,6 +175,7 @@ export async function exportNow(
     await writer.finish(); // fsyncs the .partial
     finished = true;
     const checksum = zipHash.digest();
+    if (recipients) await recordRecipients(deps, config, fileName, recipients);
     // The sidecar first: a crash after it leaves an unlisted .partial and an orphan sidecar
     // (both cleaned at the next start), never a listed backup without its checksum.
     await fs.writeFile(`${sidecarPath}.partial`, new TextEncoder().encode(sidecarLine(checksum, fileName)), { mode: 0o600 });
@@ -175,7 +185,7 @@ export async function exportNow(
     await bestEffort(deps, `${OP}: flushing ${config.backupDir}`, () => fs.syncDir(config.backupDir), (m) =>
       warnings.push(`${m}; the backup is complete, but a power cut now could lose its name`),
     );
-    return { backupId, fileName, filePath, size: zipSize, createdAt: metadata.createdAt, checksum, metadata, warnings };
+    return { backupId, fileName, filePath, size: zipSize, createdAt: metadata.createdAt, checksum, metadata, encrypted: recipients !== null, recipients: recipients ?? [], warnings };
   } catch (error) {
     // Clean up without hiding why the export failed; the next start removes what is left.
     if (writer && !finished) await writer.abort();
@@ -198,6 +208,7 @@ async function freshBackupId(deps: BackupDeps, config: BackupConfig, createdAt: 
   for (let i = 0; ; i += 1) {
     const id = i === 0 ? base : `${base}-${i}`;
     const zip = deps.fs.join(config.backupDir, `${id}.zip`);
-    if (!(await deps.fs.exists(zip)) && !(await deps.fs.exists(`${zip}.partial`))) return id;
+    const age = `${zip}.age`;
+    if (!(await deps.fs.exists(zip)) && !(await deps.fs.exists(`${zip}.partial`)) && !(await deps.fs.exists(age)) && !(await deps.fs.exists(`${age}.partial`))) return id;
   }
 }

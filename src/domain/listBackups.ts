@@ -6,7 +6,7 @@
  */
 import type { BackupConfig, BackupDeps } from './deps.ts';
 import { BackupError } from './errors.ts';
-import { PARTIAL_SUFFIX, SIDECAR_SUFFIX, dateFromFileName, isBackupFileName, parseSidecar } from './backupFiles.ts';
+import { PARTIAL_SUFFIX, SIDECAR_SUFFIX, dateFromFileName, isBackupFileName, isEncryptedFileName, parseSidecar } from './backupFiles.ts';
 
 export interface BackupListing {
   readonly fileName: string;
@@ -15,6 +15,8 @@ export interface BackupListing {
   readonly createdAt: string;
   /** SHA-256 of the file from its sidecar, or null if it has none. */
   readonly checksum: string | null;
+  /** Encrypted (`.zip.age`): opening it needs the password or the recovery key; its sidecar checks without one. Always set by listBackups. */
+  readonly encrypted?: boolean;
 }
 
 export interface BackupStatistics {
@@ -41,7 +43,7 @@ export async function listBackups(deps: BackupDeps, config: BackupConfig): Promi
         checksum = parseSidecar(new TextDecoder().decode(await fs.readFile(filePath + SIDECAR_SUFFIX)));
       }
       const createdAt = (dateFromFileName(fileName) ?? new Date(stat.mtimeMs)).toISOString();
-      return { fileName, filePath, size: stat.size, createdAt, checksum };
+      return { fileName, filePath, size: stat.size, createdAt, checksum, encrypted: isEncryptedFileName(fileName) };
     }),
   );
   return listed

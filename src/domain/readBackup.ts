@@ -14,6 +14,9 @@ import { decodeJson, parseManifest, parseMetadata, type BackupMetadata, type Par
 import { MANIFEST_ENTRY, METADATA_ENTRY, classifyEntryName, nameCollisions, printableName, unsafeNameReason } from './layout.ts';
 import { byteProgress, noProgress, type ProgressPhase } from './progress.ts';
 import { readAll } from './streams.ts';
+import type { DecryptingHandle } from '../ports/encryption.ts';
+import type { Unlock } from './deps.ts';
+import { openArchive } from './encryptedBackup.ts';
 
 export interface OpenedBackup {
   readonly reader: ArchiveReader;
@@ -22,10 +25,12 @@ export interface OpenedBackup {
   readonly entries: ReadonlyMap<string, ArchiveEntry>;
   /** Sum of the data entries' sizes. */
   readonly totalBytes: number;
+  /** For an encrypted backup, the decrypting view the reader reads through (encryptedBackup.ts). */
+  readonly decrypting: DecryptingHandle | null;
 }
 
 /** Opens and checks a backup; the caller closes `reader`. */
-export async function openBackup(deps: BackupDeps, config: BackupConfig, path: string, op: string): Promise<OpenedBackup> {
+export async function openBackup(deps: BackupDeps, config: BackupConfig, path: string, op: string, unlock?: Unlock): Promise<OpenedBackup> {
   const stat = await deps.fs.stat(path).catch((error: unknown) => {
     if (error instanceof BackupError && error.code === 'NOT_FOUND') {
       throw new BackupError('NOT_FOUND', `${op}: ${path} does not exist`);
@@ -34,7 +39,7 @@ export async function openBackup(deps: BackupDeps, config: BackupConfig, path: s
   });
   if (stat.kind !== 'file') throw new BackupError('INVALID_INPUT', `${op}: ${path} is not a regular file`);
   if (stat.size === 0) throw new BackupError('NOT_A_ZIP', `${op}: ${path} is empty (0 bytes), not a backup`);
-  const reader = await deps.archive.open(path);
+  const { reader, decrypting } = await openArchive(deps, config, path, op, unlock);
   try {
     const entries = checkEntries(reader.entries, config, op);
     const metadataEntry = entries.get(METADATA_ENTRY);
@@ -60,7 +65,7 @@ export async function openBackup(deps: BackupDeps, config: BackupConfig, path: s
         `${op}: the backup's database has schema version ${metadata.schemaVersion}; this version of the app supports up to ${deps.db.supportedSchemaVersion}. Update the app to restore it.`,
       );
     }
-    return { reader, metadata, manifest, entries, totalBytes };
+    return { reader, metadata, manifest, entries, totalBytes, decrypting };
   } catch (error) {
     await reader.close();
     throw error;

@@ -46,7 +46,7 @@ export async function restoreFromZip(
   await recoverDataDir(fs, config.dataDir);
   const restoreId = compactTimestamp(deps.clock.now());
   const paths = siblingPaths(fs, config.dataDir, restoreId);
-  const backup = await openBackup(deps, config, path, OP);
+  const backup = await openBackup(deps, config, path, OP, run.unlock);
   try {
     await fs.mkdir(paths.parent);
     const free = await fs.freeSpace(paths.parent);

@@ -27,6 +27,8 @@ import { ranIntoBusy, runDue, type RunDueReport } from './runDue.ts';
 import { readStatus } from './status.ts';
 import { recoverDataDir } from './swap.ts';
 import { findUndo, undoRestore } from './undoRestore.ts';
+import { KEYRING_FILE, addKey, beginKeySetup, changePassword, removeKey, setEncryption, showKeys, type KeySetupOffer, type KeyStatus } from './keys.ts';
+import type { Unlock } from './deps.ts';
 import { verifyBackup, type VerifyResult } from './verifyBackup.ts';
 import type { RunTrigger } from './backupState.ts';
 
@@ -42,6 +44,7 @@ const ACTIVITY = {
   pin: 'a change of pins',
   policy: 'a change of the backup policy',
   'undo-restore': 'an undo of a restore',
+  keys: 'a change of the encryption keys',
 } as const;
 type Activity = keyof typeof ACTIVITY;
 
@@ -147,6 +150,12 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
       return null;
     }
   };
+  // Key set-up is two steps (the recovery key shown, then typed back): the first one's keys wait here.
+  let pendingSetup: ((recoveryKeyBack: string) => Promise<KeyStatus>) | null = null;
+  const keyringFile = () => deps.fs.join(config.backupDir, KEYRING_FILE);
+  /** A change of the keys, exclusive and audited (the keyring's path; never a secret). */
+  const keyChange = <T>(action: AuditAction, fn: () => Promise<T>): Promise<T> =>
+    exclusive('keys', () => audited(action, keyringFile(), fn, async () => ({ file: keyringFile(), sha256: null, manifestSha256: null })));
   const backupPath = (fileName: unknown) => (typeof fileName === 'string' && isBackupFileName(fileName) ? deps.fs.join(config.backupDir, fileName) : null);
 
   // The inner operations: audited and wrapped by the composition, not exclusive.
@@ -262,7 +271,7 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
       exclusive('drill', () =>
         runDrill(deps, config, {
           mode: options.all ? 'all' : 'rotation',
-          verify: (path, run) => verifyInner(path, { ...run, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
+          verify: (path, run) => verifyInner(path, { ...run, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.unlock ? { unlock: options.unlock } : {}) }),
           ...(options.signal ? { signal: options.signal } : {}),
         }),
       ),
@@ -278,6 +287,36 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
     /** Stores `policy` whole (INVALID_INPUT if it is not valid), also over a damaged policy file. */
     replacePolicy: (policy: unknown) =>
       exclusive('policy', () => audited('policy', deps.fs.join(config.backupDir, POLICY_FILE), () => writePolicy(deps, config, policy), async () => ({ file: deps.fs.join(config.backupDir, POLICY_FILE), sha256: null, manifestSha256: null }))),
+    // ---- encryption keys (issue 13; keys.ts) ------------------------------------------
+
+    /** Whether encryption is on and the public keys new backups are encrypted to; no secret. Always runs. */
+    keyShow: (): Promise<KeyStatus> => showKeys(deps, config),
+    /**
+     * Step 1 of turning encryption on: makes the password key and the recovery key and
+     * resolves with the recovery key, to be shown once. Nothing is written until keyConfirm.
+     */
+    keyInit: (password: unknown): Promise<KeySetupOffer> =>
+      exclusive('keys', async () => {
+        const { offer, commit } = await beginKeySetup(deps, config, password);
+        pendingSetup = commit;
+        return offer;
+      }),
+    /** Step 2: the recovery key typed (or read) back; writes the key file and the keyring, and encryption is on. */
+    keyConfirm: (recoveryKeyBack: unknown): Promise<KeyStatus> =>
+      keyChange('key-init', async () => {
+        if (!pendingSetup) throw new BackupError('INVALID_INPUT', 'key init: no key set-up is waiting for its recovery key; start again');
+        if (typeof recoveryKeyBack !== 'string') throw new BackupError('INVALID_INPUT', 'key init: no recovery key given back');
+        const status = await pendingSetup(recoveryKeyBack);
+        pendingSetup = null;
+        return status;
+      }),
+    /** A new password, with the old one or the recovery key (keys.ts changePassword). */
+    keyPasswd: (unlock: Unlock, newPassword: unknown) => keyChange('key-passwd', () => changePassword(deps, config, unlock, newPassword)),
+    keyAdd: (publicKey: unknown, label: string | null = null) => keyChange('key-add', () => addKey(deps, config, publicKey, label)),
+    keyRemove: (publicKey: unknown) => keyChange('key-remove', () => removeKey(deps, config, publicKey)),
+    /** Turning encryption off (or back on) is an explicit act, recorded in the audit log. */
+    setEncryption: (on: boolean) => keyChange(on ? 'encryption-on' : 'encryption-off', () => setEncryption(deps, config, on)),
+
     /** What "Undo the last restore" would put back, or null when there is nothing to undo. */
     findUndo: () => findUndo(deps, config),
     /** Puts the data dir from before the last restore back (undoRestore.ts); NOT_FOUND if there is none. */

@@ -21,6 +21,8 @@ export interface VerifyResult {
   readonly sidecarChecked: boolean;
   readonly metadata: BackupMetadata;
   readonly entries: number;
+  /** An encrypted backup (.zip.age): every chunk of it was authenticated. */
+  readonly encrypted: boolean;
 }
 
 const OP = 'verify';
@@ -28,7 +30,7 @@ const OP = 'verify';
 export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path: string, run: RunOptions = {}): Promise<VerifyResult> {
   const { fs } = deps;
   if (typeof path !== 'string' || path.length === 0) throw new BackupError('INVALID_INPUT', `${OP}: no backup file given`);
-  const backup = await openBackup(deps, config, path, OP);
+  const backup = await openBackup(deps, config, path, OP, run.unlock);
   const scratch = fs.join(config.tempDir, `casevault-verify-${compactTimestamp(deps.clock.now())}-${Math.random().toString(36).slice(2)}`);
   try {
     await fs.mkdir(scratch, { mode: 0o700 });
@@ -41,9 +43,11 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
     // The whole-file hash (for the sidecar) runs beside the extraction (the node adapter
     // hashes in a worker thread). When both fail, the sidecar's verdict is given, as when the
     // two ran one after the other.
-    const [whole, extracted] = await Promise.allSettled([
+    // An encrypted backup: every chunk authenticated, also those the ZIP reader never reads.
+    const [whole, extracted, authenticated] = await Promise.allSettled([
       fs.hashFile(path, { signal: run.signal, operation: OP }),
       extractEntries(deps, backup, async (item) => (item.kind === 'database' ? fs.openWrite(dbPath, { mode: 0o600, scratch: true }) : null), 'verify', OP, run, ENTRIES_IN_FLIGHT.verify),
+      backup.decrypting?.authenticateAll(run.signal ? { signal: run.signal } : {}),
     ]);
     if (whole.status === 'rejected') throw whole.reason;
     const { sha256: checksum, size } = whole.value;
@@ -56,6 +60,7 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
       }
       sidecarChecked = true;
     }
+    if (authenticated.status === 'rejected') throw authenticated.reason;
     if (extracted.status === 'rejected') throw extracted.reason;
     if (backup.metadata.options.includeDatabase) {
       const report = await inspectBackupDatabase(deps, dbPath, OP);
@@ -78,6 +83,7 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
       sidecarChecked,
       metadata: backup.metadata,
       entries: backup.entries.size,
+      encrypted: backup.decrypting !== null,
     };
   } finally {
     await backup.reader.close();

@@ -1,4 +1,4 @@
-import type { WriteHandle } from './fileSystem.ts';
+import type { ReadHandle, WriteHandle } from './fileSystem.ts';
 
 /**
  * ZIP reading and writing. The reader reports what the central directory says and lets
@@ -45,6 +45,12 @@ export interface ArchiveFormat {
    * UNSUPPORTED for multi-disk archives.
    */
   open(path: string): Promise<ArchiveReader>;
+  /**
+   * Opens a ZIP from a handle (an encrypted backup's decrypting view), as `open` does;
+   * `label` names it in messages. Takes ownership of `handle`: the reader's `close` closes
+   * it, and so does a failed open.
+   */
+  openHandle(handle: ReadHandle, label: string): Promise<ArchiveReader>;
   /**
    * A writer into `output`, which it owns and closes. `level` is deflate's 0–9; 0 stores
    * every entry, and an adapter may store an entry that does not compress at any level.

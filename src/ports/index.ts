@@ -4,3 +4,4 @@ export type * from './database.ts';
 export type * from './fileSystem.ts';
 export type * from './hashing.ts';
 export type * from './scheduler.ts';
+export type * from './encryption.ts';

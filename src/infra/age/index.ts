@@ -21,3 +21,4 @@ export {
 export { decryptWithPassword, encryptKeyFile, KEY_FILE_NAME, KEY_FILE_WORK_FACTOR, MAX_WORK_FACTOR, openKeyFile, type KeyFileOptions } from './keyFile.ts';
 export { defaultChunkCipher, nobleChunkCipher, nodeChunkCipher, type ChunkCipher } from './chunkCipher.ts';
 export { describeStanzas, type Stanza } from './header.ts';
+export { createAgeEncryption } from './ageEncryption.ts';

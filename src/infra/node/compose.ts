@@ -22,6 +22,7 @@ import { appJobs } from '../jobs/appJobs.ts';
 import { createIntervalScheduler, type JobScheduler } from '../jobs/jobScheduler.ts';
 import { createNodeFileSystem } from '../nodefs/nodeFileSystem.ts';
 import { createLazyZipArchive } from './lazyZipArchive.ts';
+import { createAgeEncryption } from '../age/ageEncryption.ts';
 import type { FileSystem } from '../../ports/fileSystem.ts';
 import { BackupError } from '../../domain/errors.ts';
 import { recoverDataDir } from '../../domain/swap.ts';
@@ -125,6 +126,8 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
     archive: createLazyZipArchive(fs),
     hashing: nodeHashing,
     clock: { now: () => new Date() },
+    // age v1 (issue 13): node:crypto's ChaCha20-Poly1305 where it has one, else @noble/ciphers'.
+    encryption: createAgeEncryption(),
     log,
   };
   const config: BackupConfig = {

@@ -10,6 +10,14 @@ export function createLazyZipArchive(fs: FileSystem): ArchiveFormat {
   const load = () => (loaded ??= import('../zip/zipArchive.ts').then((m) => m.createZipArchive(fs)));
   return {
     open: async (path) => (await load()).open(path),
+    openHandle: async (handle, label) => {
+      try {
+        return await (await load()).openHandle(handle, label);
+      } catch (error) {
+        await handle.close().catch(() => {}); // owned, also when loading the adapter fails
+        throw error;
+      }
+    },
     createWriter: (output, options) => {
       const writer: Promise<ArchiveWriter> = load().then((format) => format.createWriter(output, options));
       return {

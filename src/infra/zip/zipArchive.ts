@@ -1,7 +1,7 @@
 import type { ArchiveFormat } from '../../ports/archive.ts';
 import type { FileSystem } from '../../ports/fileSystem.ts';
 import { createZipWriter } from './zipWriter.ts';
-import { openZipReader } from './zipReader.ts';
+import { openZipReader, openZipReaderOn } from './zipReader.ts';
 
 /**
  * ZIP over a FileSystem port: zipWriter.ts (stores what does not compress, deflates on
@@ -12,6 +12,7 @@ import { openZipReader } from './zipReader.ts';
 export function createZipArchive(fs: FileSystem): ArchiveFormat {
   return {
     open: (path) => openZipReader(fs, path),
+    openHandle: (handle, label) => openZipReaderOn(handle, label),
     createWriter: (output, options) => createZipWriter(output, options),
   };
 }

@@ -127,7 +127,11 @@ function openError(error: unknown, path: string, size: number): BackupError {
  * check does not; the file keeps its name for its importers.
  */
 export async function openZipReader(fs: FileSystem, path: string): Promise<ArchiveReader> {
-  const handle = await fs.openRead(path);
+  return openZipReaderOn(await fs.openRead(path), path);
+}
+
+/** The reader over an open handle (which it owns), e.g. an encrypted backup's decrypting view. */
+export async function openZipReaderOn(handle: ReadHandle, path: string): Promise<ArchiveReader> {
   let structure: ZipStructure;
   try {
     structure = await checkZipStructure(handle, path);

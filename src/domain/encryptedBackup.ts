@@ -1,0 +1,65 @@
+/**
+ * Opening a backup's ZIP, encrypted or not. A `.zip.age` (or any file that starts like an
+ * age file, found when it is not a ZIP) is opened through the Encryption port's decrypting
+ * handle with the keys `unlock` gives (keys.ts), and the ZIP reader reads the plaintext
+ * through it, every chunk it reads authenticated. WRONG_KEY names the public keys the backup
+ * was made for, from the keyring's record. A plaintext ZIP is opened exactly as before.
+ */
+import type { ArchiveReader } from '../ports/archive.ts';
+import type { DecryptingHandle } from '../ports/encryption.ts';
+import type { BackupConfig, BackupDeps, Unlock } from './deps.ts';
+import { BackupError } from './errors.ts';
+import { isEncryptedFileName } from './backupFiles.ts';
+import { keysFor, recipientsOf } from './keys.ts';
+
+export interface OpenedArchive {
+  readonly reader: ArchiveReader;
+  /** The decrypting view the reader reads through, for an encrypted backup. */
+  readonly decrypting: DecryptingHandle | null;
+}
+
+export async function openArchive(deps: BackupDeps, config: BackupConfig, path: string, op: string, unlock: Unlock | undefined): Promise<OpenedArchive> {
+  if (!isEncryptedFileName(path)) {
+    try {
+      return { reader: await deps.archive.open(path), decrypting: null };
+    } catch (error) {
+      // A renamed encrypted backup: say what it is rather than "not a ZIP".
+      if (!(error instanceof BackupError && error.code === 'NOT_A_ZIP') || !(await startsEncrypted(deps, path))) throw error;
+    }
+  }
+  return openEncrypted(deps, config, path, op, unlock);
+}
+
+async function startsEncrypted(deps: BackupDeps, path: string): Promise<boolean> {
+  if (!deps.encryption) return false;
+  const handle = await deps.fs.openRead(path);
+  try {
+    return deps.encryption.isEncrypted(await handle.read(0, 32));
+  } finally {
+    await handle.close().catch(() => {});
+  }
+}
+
+async function openEncrypted(deps: BackupDeps, config: BackupConfig, path: string, op: string, unlock: Unlock | undefined): Promise<OpenedArchive> {
+  const name = deps.fs.basename(path);
+  if (!deps.encryption) throw new BackupError('UNSUPPORTED', `${op}: ${name} is encrypted, and this build of casevault has no encryption`);
+  const keys = await keysFor(deps, config, path, unlock, op);
+  const inner = await deps.fs.openRead(path);
+  let decrypting: DecryptingHandle;
+  try {
+    decrypting = await deps.encryption.openDecrypting(inner, keys, `${op}: ${name}`); // owns `inner`
+  } catch (error) {
+    if (error instanceof BackupError && error.code === 'WRONG_KEY') {
+      const madeFor = await recipientsOf(deps, config, path);
+      if (madeFor) {
+        throw new BackupError(
+          'WRONG_KEY',
+          `${op}: ${name}: the ${unlock?.recoveryKey !== undefined ? 'key' : "password's key"} given does not open it; it was encrypted to ${madeFor.join(', ')}. Try the recovery key, or the password of the backup dir it was made in`,
+          { cause: error },
+        );
+      }
+    }
+    throw error;
+  }
+  return { reader: await deps.archive.openHandle(decrypting, path), decrypting };
+}
