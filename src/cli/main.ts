@@ -27,6 +27,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   unpin: () => import('./commands/unpin.ts'),
   drill: () => import('./commands/drill.ts'),
   'undo-restore': () => import('./commands/undoRestore.ts'),
+  key: () => import('./commands/key.ts'),
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -47,6 +48,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   unpin: 'let the retention policy decide about a backup again',
   drill: 're-verify stored backups (the due ones, or --all)',
   'undo-restore': 'put back the data dir from before the last restore',
+  key: 'set up and change the keys that encrypt backups (init, passwd, add, remove, show, off, on)',
 };
 
 const HELP_FLAG: FlagSpec = { name: 'help', kind: 'boolean', help: 'show this help' };

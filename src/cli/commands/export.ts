@@ -11,7 +11,8 @@ export const command: Command = {
   usage: 'casevault export [--data-dir D] [--backup-dir B] [--no-database] [--no-files] [--no-metadata] [--level 0-9] [--json]',
   summary: 'write a new backup of the data dir into the backup dir',
   description:
-    'Writes casevault-backup-<time>.zip and its .sha256 beside it. The database is snapshotted\n' +
+    'Writes casevault-backup-<time>.zip (.zip.age, encrypted, once casevault key init has set up keys)\n' +
+    'and its .sha256 beside it. The database is snapshotted\n' +
     'while the app may keep writing; documents are re-hashed while they are archived.',
   flags: [
     DATA_DIR_FLAG,
@@ -49,6 +50,7 @@ export const command: Command = {
         lines: [
           `exported ${shellQuote(result.filePath)}`,
           `  ${formatBytes(result.size)}, sha256 ${result.checksum}`,
+          ...(result.encrypted ? [`  encrypted (age) to ${result.recipients.length} public key${result.recipients.length === 1 ? '' : 's'}: casevault key show lists them`] : []),
           `  ${c.users} users, ${c.cases} cases, ${c.tasks} tasks, ${c.hearings} hearings, ${c.orders} orders, ${c.files} documents (${formatBytes(c.bytes)})`,
           ...result.warnings.map((w) => `  warning: ${w}`),
         ],

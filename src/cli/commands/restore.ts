@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BackupError } from '../../domain/errors.ts';
 import { positionals } from '../args.ts';
+import { PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, unlockOf } from '../secrets.ts';
 import { withAdvice } from '../advice.ts';
 import { shellQuote } from '../output.ts';
 import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, LATEST, backupPath, dirsForFile, openSystem, type Command } from '../context.ts';
@@ -16,7 +17,7 @@ export const command: Command = {
     'Close the app first: the data dir must not be in use. Works onto a data dir that does not exist yet.\n' +
     "latest: the newest complete backup in the backup dir. The audit line goes to --backup-dir,\n" +
     "else to FILE's folder if it is a backup dir, else the default.",
-  flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, JSON_FLAG],
+  flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [file] = positionals(args, ['FILE']);
     // Before the data dir's lock, which would create the folders above a new data dir.
@@ -24,7 +25,9 @@ export const command: Command = {
     const system = await openSystem(ctx, await dirsForFile(args, ctx.env, file!), { operation: 'restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false });
     try {
       const path = await backupPath(system, file!, 'restore');
-      const result = await withAdvice(system, 'restore', path, () => system.service.restoreFromZip(path, { signal: ctx.signal, onProgress: ctx.onProgress }));
+      // An encrypted backup (.zip.age) opens with the password or the recovery key; a plaintext one needs neither.
+      const unlock = await unlockOf(args, ctx, path.endsWith('.age'));
+      const result = await withAdvice(system, 'restore', path, () => system.service.restoreFromZip(path, { signal: ctx.signal, onProgress: ctx.onProgress, ...(unlock ? { unlock } : {}) }));
       const m = result.metadata;
       return {
         message: 'Backup restored successfully',

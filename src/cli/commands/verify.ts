@@ -1,4 +1,5 @@
 import { positionals } from '../args.ts';
+import { PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, unlockOf } from '../secrets.ts';
 import { BACKUP_DIR_FLAG, JSON_FLAG, backupPath, dirsForFile, openSystem, type Command } from '../context.ts';
 import { withAdvice } from '../advice.ts';
 import { formatBytes, shellQuote } from '../output.ts';
@@ -12,13 +13,15 @@ export const command: Command = {
     "entry against the manifest, and integrity-checks the backup's database in scratch space.\n" +
     "latest: the newest complete backup in the backup dir. The audit line goes to --backup-dir,\n" +
     "else to FILE's folder if it is a backup dir, else the default.",
-  flags: [BACKUP_DIR_FLAG, JSON_FLAG],
+  flags: [BACKUP_DIR_FLAG, PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [file] = positionals(args, ['FILE']);
     const system = await openSystem(ctx, await dirsForFile(args, ctx.env, file!), { operation: 'verify', dataDir: 'none', dataDirLock: 'none', openDatabase: false, scratchInTmp: true });
     try {
       const path = await backupPath(system, file!, 'verify');
-      const result = await withAdvice(system, 'verify', path, () => system.service.verifyBackup(path, { signal: ctx.signal, onProgress: ctx.onProgress }));
+      // An encrypted backup (.zip.age) opens with the password or the recovery key; a plaintext one needs neither.
+      const unlock = await unlockOf(args, ctx, path.endsWith('.age'));
+      const result = await withAdvice(system, 'verify', path, () => system.service.verifyBackup(path, { signal: ctx.signal, onProgress: ctx.onProgress, ...(unlock ? { unlock } : {}) }));
       return {
         message: 'Backup verified: it is intact',
         data: { ...result },
