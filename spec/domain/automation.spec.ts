@@ -204,6 +204,17 @@ describe('deleteBackup and start-up recovery', () => {
     }
   });
 
+  it('recover finishes an interrupted deletion of an encrypted backup (.zip.age) too', async () => {
+    const w = await world();
+    await w.h.memfs.mkdir(BACKUP_DIR);
+    const name = 'casevault-backup-20261127T080000000Z.zip.age';
+    await w.h.memfs.writeFile(`${BACKUP_DIR}/${name}${DELETING_SUFFIX}`, new Uint8Array([1, 2, 3]));
+    await w.h.memfs.writeFile(`${BACKUP_DIR}/${name}.sha256`, new TextEncoder().encode(`${'a'.repeat(64)}  ${name}\n`));
+    const recovered = await w.service.recover();
+    expect(recovered.removedFromBackupDir).toContain(`${name}${DELETING_SUFFIX}`);
+    expect((await names(w.h.memfs)).filter((n) => n.includes(name))).toEqual([]);
+  });
+
   it('recover finishes interrupted prunes and removes half-written state files', async () => {
     const w = await world();
     const made = await w.service.exportNow({});

@@ -15,7 +15,7 @@
 import type { BackupConfig, BackupDeps } from './deps.ts';
 import { bestEffort } from './deps.ts';
 import { appendAudit } from './auditLog.ts';
-import { SIDECAR_SUFFIX } from './backupFiles.ts';
+import { SIDECAR_SUFFIX, isBackupFileName } from './backupFiles.ts';
 import { forgetBackups, lastVerifiedGood, pinnedSet, readState, updateState } from './backupState.ts';
 import { BackupError, toBackupError } from './errors.ts';
 import { listBackups, type BackupListing } from './listBackups.ts';
@@ -114,7 +114,8 @@ async function audit(deps: BackupDeps, config: BackupConfig, backup: BackupListi
 export async function finishInterruptedPrunes(deps: BackupDeps, config: BackupConfig): Promise<string[]> {
   const { fs } = deps;
   if (!(await fs.exists(config.backupDir))) return [];
-  const leftovers = (await fs.readdir(config.backupDir)).filter((name) => name.endsWith(`.zip${DELETING_SUFFIX}`) && !name.startsWith('.'));
+  // Any backup's name, an encrypted one's (`.zip.age`) too, then `.deleting`.
+  const leftovers = (await fs.readdir(config.backupDir)).filter((name) => name.endsWith(DELETING_SUFFIX) && isBackupFileName(name.slice(0, -DELETING_SUFFIX.length)));
   if (leftovers.length === 0) return [];
   const present = new Set(await fs.readdir(config.backupDir));
   const names = leftovers.map((name) => name.slice(0, -DELETING_SUFFIX.length));
