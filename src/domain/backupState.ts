@@ -32,6 +32,13 @@ export interface BackupRecord {
   readonly verification: Verification | null;
   /** dataFingerprint() of the data the backup was made from, where a scheduled run recorded it. */
   readonly fingerprint: string | null;
+  /**
+   * When a scheduled run or a drill last had to leave this (encrypted) backup unverified for
+   * want of its password or recovery key (its sidecar checked out); null once it is verified
+   * (or fails) again. Not a verification: the backup stays unverified, and the status raises
+   * DRILL_NEEDS_KEY.
+   */
+  readonly needsKey: string | null;
 }
 
 export type RunTrigger = 'schedule' | 'quit';
@@ -65,7 +72,7 @@ export interface BackupState {
 }
 
 export const EMPTY_STATE: BackupState = { version: STATE_VERSION, backups: {}, lastBackupRun: null, lastDrill: null, verifyBytesPerSecond: null, liveDatabase: null };
-const NO_RECORD: BackupRecord = { pinned: false, verification: null, fingerprint: null };
+const NO_RECORD: BackupRecord = { pinned: false, verification: null, fingerprint: null, needsKey: null };
 
 const code = matching(/^[A-Z][A-Z_]{0,39}$/, 'an error code') as Shape<ErrorCode>;
 const text = (max: number): Shape<string> => (value, path) => {
@@ -82,14 +89,14 @@ const shapeOfState: Shape<BackupState> = object<BackupState>({
     if (value === STATE_VERSION) return STATE_VERSION;
     throw new ShapeError(path, typeof value === 'number' && value > STATE_VERSION ? `is ${value}: written by a newer casevault (this one reads version ${STATE_VERSION})` : `must be ${STATE_VERSION}`);
   }),
-  backups: required(record(isBackupFileName, 'the name of a backup', object<BackupRecord>({ pinned: withDefault(boolean, () => false), verification: withDefault(nullable(verification), () => null), fingerprint: withDefault(nullable(matching(/^[0-9a-f]{64}$/, 'a SHA-256')), () => null) }))),
+  backups: required(record(isBackupFileName, 'the name of a backup', object<BackupRecord>({ pinned: withDefault(boolean, () => false), verification: withDefault(nullable(verification), () => null), fingerprint: withDefault(nullable(matching(/^[0-9a-f]{64}$/, 'a SHA-256')), () => null), needsKey: withDefault(nullable(instant), () => null) }))),
   lastBackupRun: required(
     nullable(
       object<BackupRun>({
         at: required(instant),
         trigger: required(oneOf(['schedule', 'quit'])),
         outcome: required(oneOf(['ok', 'skipped-unchanged', 'failed'])),
-        fileName: required(nullable(matching(/^[^/\\\0]+\.zip$/, 'the name of a backup'))),
+        fileName: required(nullable(matching(/^[^/\\\0]+\.zip(\.age)?$/, 'the name of a backup (.zip or .zip.age)'))),
         code: required(nullable(code)),
         message: required(nullable(text(2000))),
       }),
@@ -183,7 +190,10 @@ function withRecord(state: BackupState, fileName: string, change: Partial<Backup
 
 export const setPinned = (state: BackupState, fileName: string, pinned: boolean): BackupState => withRecord(state, fileName, { pinned });
 
-export const recordVerification = (state: BackupState, fileName: string, verification: Verification): BackupState => withRecord(state, fileName, { verification });
+export const recordVerification = (state: BackupState, fileName: string, verification: Verification): BackupState => withRecord(state, fileName, { verification, needsKey: null });
+
+/** A check left undone for want of the key: the verification stays as it was (unverified), the status says what to give. */
+export const recordNeedsKey = (state: BackupState, fileName: string, at: string): BackupState => withRecord(state, fileName, { needsKey: at });
 
 /** Records a scheduled run; an ok run also records the fingerprint of the data the new backup holds. */
 export function recordBackupRun(state: BackupState, run: BackupRun, fingerprint: string | null = null): BackupState {

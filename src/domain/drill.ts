@@ -19,9 +19,10 @@
  * result in the state as it goes, so a drill cut short keeps what it learned. A failed
  * verification is recorded with its code; the backup is then not verified-good.
  */
-import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
+import type { BackupConfig, BackupDeps, RunOptions, Unlock } from './deps.ts';
 import { appendAudit } from './auditLog.ts';
-import { readState, recordDrill, recordOf, recordVerification, updateState, type BackupState, type Verification } from './backupState.ts';
+import { readState, recordDrill, recordNeedsKey, recordOf, recordVerification, updateState, type BackupState, type Verification } from './backupState.ts';
+import { verifyOrNeedsKey } from './encryptedBackup.ts';
 import { BackupError, toBackupError, type ErrorCode } from './errors.ts';
 import { listBackups } from './listBackups.ts';
 import { readPolicy, type Policy } from './policy.ts';
@@ -90,7 +91,8 @@ export function selectForDrill(input: DrillSelectionInput): DrillSelection {
 
 export interface DrillOutcome {
   readonly fileName: string;
-  readonly result: 'ok' | 'failed';
+  /** 'needs-key': encrypted, and no password or recovery key was given; its sidecar matched; it stays unverified (not failed). */
+  readonly result: 'ok' | 'failed' | 'needs-key';
   readonly code: ErrorCode | null;
   readonly message: string | null;
   readonly ms: number;
@@ -113,6 +115,8 @@ export interface DrillOptions extends Pick<RunOptions, 'signal'> {
   readonly policy?: Policy;
   /** Verifies one backup; by default verifyBackup with an audit line, as the service does. */
   readonly verify?: (path: string, run: RunOptions) => Promise<unknown>;
+  /** What opens encrypted backups; without it they are left unverified (needs-key), their sidecars checked. */
+  readonly unlock?: Unlock;
   /** Told before each backup is verified. */
   readonly onBackup?: (event: { fileName: string; index: number; total: number }) => void;
 }
@@ -140,7 +144,12 @@ export async function runDrill(deps: BackupDeps, config: BackupConfig, options: 
     const t0 = deps.clock.now();
     let verification: Verification;
     try {
-      await verify(backup.filePath, { signal: options.signal });
+      const run: RunOptions = { ...(options.signal ? { signal: options.signal } : {}), ...(options.unlock ? { unlock: options.unlock } : {}) };
+      if ((await verifyOrNeedsKey(deps, verify, backup.filePath, run, 'drill')) === 'needs-key') {
+        await updateState(deps, config, (s) => recordNeedsKey(s, fileName, deps.clock.now().toISOString()));
+        results.push({ fileName, result: 'needs-key', code: null, message: null, ms: Math.max(0, deps.clock.now().getTime() - t0.getTime()) });
+        continue;
+      }
       verification = { at: deps.clock.now().toISOString(), result: 'ok' };
     } catch (error) {
       const coded = toBackupError(error, 'drill');
@@ -162,9 +171,10 @@ export async function runDrill(deps: BackupDeps, config: BackupConfig, options: 
   }
   const finishedAt = deps.clock.now().toISOString();
   const failed = results.filter((r) => r.result === 'failed').length;
+  const verified = results.filter((r) => r.result === 'ok').length;
   const outcome = failed > 0 ? 'failed' : cancelled ? 'cancelled' : 'ok';
   await updateState(deps, config, (s) =>
-    recordDrill(s, { startedAt: started.toISOString(), finishedAt, verified: results.length - failed, failed, outcome }, measuredSpeed(s.verifyBytesPerSecond, bytes, okMs)),
+    recordDrill(s, { startedAt: started.toISOString(), finishedAt, verified, failed, outcome }, measuredSpeed(s.verifyBytesPerSecond, bytes, okMs)),
   );
   return { startedAt: started.toISOString(), finishedAt, selection, results, notReached: selection.fileNames.filter((n) => !results.some((r) => r.fileName === n)), outcome };
 }

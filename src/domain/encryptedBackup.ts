@@ -7,9 +7,9 @@
  */
 import type { ArchiveReader } from '../ports/archive.ts';
 import type { DecryptingHandle } from '../ports/encryption.ts';
-import type { BackupConfig, BackupDeps, Unlock } from './deps.ts';
+import type { BackupConfig, BackupDeps, RunOptions, Unlock } from './deps.ts';
 import { BackupError } from './errors.ts';
-import { isEncryptedFileName } from './backupFiles.ts';
+import { SIDECAR_SUFFIX, isEncryptedFileName, parseSidecar } from './backupFiles.ts';
 import { keysFor, recipientsOf } from './keys.ts';
 
 export interface OpenedArchive {
@@ -62,4 +62,38 @@ async function openEncrypted(deps: BackupDeps, config: BackupConfig, path: strin
     throw error;
   }
   return { reader: await deps.archive.openHandle(decrypting, path), decrypting };
+}
+
+/**
+ * What can be checked of a backup without its key: its `.sha256` sidecar against the whole
+ * (encrypted) file. Rejects with CHECKSUM_MISMATCH when they differ; resolves with whether a
+ * sidecar was there to check. A scheduled run or a drill without the password uses it, so a
+ * damaged encrypted backup is still caught.
+ */
+export async function checkSidecarOnly(deps: BackupDeps, path: string, run: { signal?: AbortSignal } = {}, op = 'verify'): Promise<boolean> {
+  const sidecarPath = `${path}${SIDECAR_SUFFIX}`;
+  const { sha256 } = await deps.fs.hashFile(path, { signal: run.signal, operation: op });
+  if (!(await deps.fs.exists(sidecarPath))) return false;
+  const expected = parseSidecar(new TextDecoder().decode(await deps.fs.readFile(sidecarPath)));
+  if (expected !== sha256) {
+    throw new BackupError('CHECKSUM_MISMATCH', `${op}: ${deps.fs.basename(path)}: the file's SHA-256 is ${sha256}, its ${deps.fs.basename(sidecarPath)} says ${expected ?? 'nothing readable'}: it was damaged or altered`);
+  }
+  return true;
+}
+
+/**
+ * Verifies with `verify`; when the backup is encrypted and no key was given
+ * (ENCRYPTED_NEEDS_KEY), checks what can be checked without one (the sidecar) and resolves
+ * 'needs-key' instead of failing: the backup is then unverified, not bad. Any other failure,
+ * a sidecar mismatch included, rejects.
+ */
+export async function verifyOrNeedsKey(deps: BackupDeps, verify: (path: string, run: RunOptions) => Promise<unknown>, path: string, run: RunOptions, op: string): Promise<'ok' | 'needs-key'> {
+  try {
+    await verify(path, run);
+    return 'ok';
+  } catch (error) {
+    if (!(error instanceof BackupError && error.code === 'ENCRYPTED_NEEDS_KEY')) throw error;
+    await checkSidecarOnly(deps, path, run.signal ? { signal: run.signal } : {}, op);
+    return 'needs-key';
+  }
 }

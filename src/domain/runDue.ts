@@ -18,8 +18,9 @@
  * process holds what the backup needs) is not a failure: the run stops there, records
  * nothing (so it stays due) and says 'busy'; the caller waits and tries again.
  */
-import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
-import { readState, recordBackupRun, recordLiveCheck, recordVerification, updateState, type RunTrigger, type Verification } from './backupState.ts';
+import type { BackupConfig, BackupDeps, RunOptions, Unlock } from './deps.ts';
+import { readState, recordBackupRun, recordLiveCheck, recordNeedsKey, recordVerification, updateState, type RunTrigger, type Verification } from './backupState.ts';
+import { verifyOrNeedsKey } from './encryptedBackup.ts';
 import { auditedVerify, runDrill, type DrillReport } from './drill.ts';
 import { isBackupError, toBackupError, type ErrorCode } from './errors.ts';
 import { dataFingerprint, unchangedSince } from './fingerprint.ts';
@@ -40,6 +41,12 @@ export interface RunDueOptions extends Pick<RunOptions, 'signal'> {
   readonly exportNow: (options: ExportOptions, run: RunOptions) => Promise<{ readonly fileName: string }>;
   /** Verifies a backup (the new one, and a drill's); by default drill.ts's audited verify. */
   readonly verify?: (path: string, run: RunOptions) => Promise<unknown>;
+  /**
+   * What opens encrypted backups for their verification (the new one's and a drill's).
+   * Without it an encrypted backup is left unverified, not failed: its sidecar is checked,
+   * and the status raises DRILL_NEEDS_KEY.
+   */
+  readonly unlock?: Unlock;
 }
 
 export interface StepFailure {
@@ -57,8 +64,12 @@ export interface RunDueReport {
     /** What quick_check said of the live database before the backup ('ok' or the problems), or null if it did not run. */
     readonly liveCheck: string | null;
   };
-  /** The verification of the new backup, or null when none was made. */
-  readonly verify: { readonly fileName: string; readonly result: 'ok' | 'failed'; readonly failure: StepFailure | null } | null;
+  /**
+   * The verification of the new backup, or null when none was made. 'needs-key': it is
+   * encrypted and no password or recovery key was given; its sidecar matched, and it stays
+   * unverified (the status's DRILL_NEEDS_KEY), which is not a failure.
+   */
+  readonly verify: { readonly fileName: string; readonly result: 'ok' | 'failed' | 'needs-key'; readonly failure: StepFailure | null } | null;
   readonly prune: { readonly result: PruneResult | null; readonly failure: StepFailure | null } | null;
   readonly drill: { readonly report: DrillReport | null; readonly failure: StepFailure | null } | null;
 }
@@ -132,7 +143,7 @@ export async function runDue(deps: BackupDeps, config: BackupConfig, options: Ru
     const [listed, current] = [await listBackups(deps, config), await readState(deps, config)];
     if (drillDue({ policy, backups: listed, state: current, now: deps.clock.now() }).due) {
       try {
-        drill = { report: await runDrill(deps, config, { policy, mode: 'due', signal: options.signal, ...(options.verify ? { verify: options.verify } : {}) }), failure: null };
+        drill = { report: await runDrill(deps, config, { policy, mode: 'due', signal: options.signal, ...(options.verify ? { verify: options.verify } : {}), ...(options.unlock ? { unlock: options.unlock } : {}) }), failure: null };
       } catch (error) {
         drill = { report: null, failure: failureOf(error, 'drill') };
       }
@@ -158,7 +169,11 @@ async function verifyNew(deps: BackupDeps, config: BackupConfig, fileName: strin
   let verification: Verification;
   let failure: StepFailure | null = null;
   try {
-    await verify(path, { signal: options.signal });
+    const run: RunOptions = { ...(options.signal ? { signal: options.signal } : {}), ...(options.unlock ? { unlock: options.unlock } : {}) };
+    if ((await verifyOrNeedsKey(deps, verify, path, run, 'verify')) === 'needs-key') {
+      await updateState(deps, config, (s) => recordNeedsKey(s, fileName, deps.clock.now().toISOString()));
+      return { fileName, result: 'needs-key', failure: null };
+    }
     verification = { at: deps.clock.now().toISOString(), result: 'ok' };
   } catch (error) {
     failure = failureOf(error, 'verify');

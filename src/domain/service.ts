@@ -67,6 +67,8 @@ export interface RunDueRequest extends Pick<RunOptions, 'signal'> {
   readonly waitMs?: number;
   /** How often to try again while another process holds what the backup needs; default 2 s. */
   readonly retryMs?: number;
+  /** What opens encrypted backups for their verification; without it they are left unverified (DRILL_NEEDS_KEY), never failed. */
+  readonly unlock?: Unlock;
 }
 
 /** A listed backup with what the state says of it (`list --json`, the page's list). */
@@ -254,6 +256,7 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
           runDue(deps, config, {
             trigger: request.trigger ?? 'schedule',
             ...(request.signal ? { signal: request.signal } : {}),
+            ...(request.unlock ? { unlock: request.unlock } : {}),
             exportNow: (options, run) => exportInner(options, run),
             verify: (path, run) => verifyInner(path, run),
           }),
@@ -273,6 +276,7 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
           mode: options.all ? 'all' : 'rotation',
           verify: (path, run) => verifyInner(path, { ...run, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.unlock ? { unlock: options.unlock } : {}) }),
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.unlock ? { unlock: options.unlock } : {}),
         }),
       ),
     /** A pinned backup is never pruned. NOT_FOUND if there is no such backup. */

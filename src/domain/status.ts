@@ -10,6 +10,9 @@
  * - BACKUP_FAILED: the last scheduled backup failed;
  * - LIVE_DATABASE_CORRUPT: the last check of the app's own database failed;
  * - DRILLS_BEHIND: a backup waited more than two drill periods for re-verification;
+ * - DRILL_NEEDS_KEY: encrypted backups were left unverified by a scheduled run or a drill
+ *   that had no password or recovery key (one alarm for all of them: they are not
+ *   verified, and must not look it);
  * - POLICY_INVALID, STATE_CORRUPT: a file beside the backups cannot be read (readStatus),
  *   so nothing runs by itself until it is fixed.
  * `readStatus` gathers the inputs and never rejects for a damaged policy or state: a status
@@ -24,7 +27,7 @@ import { DEFAULT_POLICY, intervalMs, readPolicy, scheduleIsOn, type Policy } fro
 import { newestFirst } from './retention.ts';
 import { backupDue, describeNext, drillDue, type Due } from './schedule.ts';
 
-export type AlarmCode = 'NO_BACKUP' | 'NO_VERIFIED_BACKUP' | 'DRILL_FAILED' | 'BACKUP_FAILED' | 'LIVE_DATABASE_CORRUPT' | 'DRILLS_BEHIND' | 'POLICY_INVALID' | 'STATE_CORRUPT';
+export type AlarmCode = 'NO_BACKUP' | 'NO_VERIFIED_BACKUP' | 'DRILL_FAILED' | 'DRILL_NEEDS_KEY' | 'BACKUP_FAILED' | 'LIVE_DATABASE_CORRUPT' | 'DRILLS_BEHIND' | 'POLICY_INVALID' | 'STATE_CORRUPT';
 
 export interface Alarm {
   readonly code: AlarmCode;
@@ -94,6 +97,18 @@ export function computeAlarms(input: StatusInput): Alarm[] {
   for (const b of backups) {
     const v = recordOf(state, b.fileName).verification;
     if (v?.result === 'failed') alarm('DRILL_FAILED', `The backup from ${when(b.createdAt, timeZone)} failed its check (${v.code}): ${v.message}`, b.fileName, v.at);
+  }
+  // Left unverified for want of the key (and not verified since): one alarm, newest first.
+  const locked = backups.filter((b) => recordOf(state, b.fileName).needsKey !== null);
+  if (locked.length > 0) {
+    const since = locked.map((b) => recordOf(state, b.fileName).needsKey!).sort()[0]!;
+    const what = locked.length === 1 ? 'An encrypted backup has' : `${locked.length} encrypted backups have`;
+    alarm(
+      'DRILL_NEEDS_KEY',
+      `${what} not been checked: encrypted backups cannot be checked without the password (only their .sha256 was). Give run-due --password-file F (or --recovery-key-file F), or set CASEVAULT_PASSWORD, for scheduled runs and drills; or run casevault drill --password-file F now.`,
+      locked[0]!.fileName,
+      since,
+    );
   }
   const run = state.lastBackupRun;
   if (run?.outcome === 'failed') alarm('BACKUP_FAILED', `The scheduled backup at ${when(run.at, timeZone)} failed (${run.code ?? 'INTERNAL'}): ${run.message ?? 'no detail'}`, null, run.at);

@@ -3,6 +3,7 @@ import { inspectLock } from '../../infra/node/processLock.ts';
 import type { RunDueReport, StepFailure } from '../../domain/runDue.ts';
 import { ranIntoBusy } from '../../domain/runDue.ts';
 import { UsageError, positionals, stringFlag } from '../args.ts';
+import { PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, unlockOf } from '../secrets.ts';
 import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command, type CommandResult } from '../context.ts';
 import { EXIT } from '../output.ts';
 import { localWhen, systemTimeZone } from '../when.ts';
@@ -39,7 +40,10 @@ function lines(report: RunDueReport, timeZone: string): string[] {
     case 'failed':
       out.push(`backup:   FAILED (${backup.failure?.code}): ${backup.failure?.message}`);
   }
-  if (verify) out.push(`verify:   ${verify.result === 'ok' ? `${verify.fileName} is intact` : `FAILED (${verify.failure?.code}): ${verify.failure?.message}`}`);
+  if (verify) {
+    if (verify.result === 'needs-key') out.push(`verify:   ${verify.fileName} NOT VERIFIED: it is encrypted and needs the password (its .sha256 matches); give --password-file F or set CASEVAULT_PASSWORD`);
+    else out.push(`verify:   ${verify.result === 'ok' ? `${verify.fileName} is intact` : `FAILED (${verify.failure?.code}): ${verify.failure?.message}`}`);
+  }
   if (prune) {
     if (prune.failure) out.push(`prune:    FAILED (${prune.failure.code}): ${prune.failure.message}`);
     else if (prune.result) out.push(`prune:    ${prune.result.deleted.length === 0 ? 'nothing to delete' : `deleted ${prune.result.deleted.map((b) => b.fileName).join(', ')}`}; ${prune.result.decision.keep.length} kept`);
@@ -48,7 +52,8 @@ function lines(report: RunDueReport, timeZone: string): string[] {
     if (drill.failure) out.push(`drill:    ${drill.failure.code === 'BUSY' ? `skipped: busy (${drill.failure.message})` : `FAILED (${drill.failure.code}): ${drill.failure.message}`}`);
     else if (drill.report) {
       const failed = drill.report.results.filter((r) => r.result === 'failed');
-      out.push(`drill:    re-verified ${drill.report.results.length - failed.length} intact, ${failed.length} failed${drill.report.notReached.length ? `, ${drill.report.notReached.length} left for the next drill` : ''}`);
+      const locked = drill.report.results.filter((r) => r.result === 'needs-key');
+      out.push(`drill:    re-verified ${drill.report.results.length - failed.length - locked.length} intact, ${failed.length} failed${locked.length ? `, ${locked.length} not verified (encrypted: needs the password)` : ''}${drill.report.notReached.length ? `, ${drill.report.notReached.length} left for the next drill` : ''}`);
       for (const f of failed) out.push(`  FAILED ${f.fileName} (${f.code}): ${f.message}`);
     }
   }
@@ -84,7 +89,7 @@ async function waitForDataDirSwap(dataDir: string, waitMs: number): Promise<stri
 
 export const command: Command = {
   name: 'run-due',
-  usage: 'casevault run-due [--data-dir D] [--backup-dir B] [--wait SECONDS] [--json]',
+  usage: 'casevault run-due [--data-dir D] [--backup-dir B] [--wait SECONDS] [--password-file F | --recovery-key-file F] [--json]',
   summary: 'do what is due now: backup, verify it, prune, drill (for cron or a systemd timer)',
   description:
     'Reads the backup policy (casevault policy show) and does what is due: quick_check of the\n' +
@@ -93,14 +98,19 @@ export const command: Command = {
     'run is recorded beside the backups (casevault status). Safe to call often: what is not due\n' +
     'is not done. Works while the app runs. If another export holds the backup dir, it waits up\n' +
     `to --wait seconds (default ${DEFAULT_WAIT_SECONDS}), then gives way: "skipped: busy", exit 75, no alarm.\n` +
+    'Encrypted backups are verified with --password-file F, --recovery-key-file F or\n' +
+    '$CASEVAULT_PASSWORD (never asked for: it runs unattended); without one they are left\n' +
+    'unverified (their .sha256 is still checked) and the status raises DRILL_NEEDS_KEY.\n' +
     'Exit codes: 0 all done or nothing due, 1 a step failed (the alarm is raised), 75 busy.',
-  flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, { name: 'wait', kind: 'string', value: 'SECONDS', help: `how long to wait for another operation before giving way (default ${DEFAULT_WAIT_SECONDS})` }, JSON_FLAG],
+  flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, { name: 'wait', kind: 'string', value: 'SECONDS', help: `how long to wait for another operation before giving way (default ${DEFAULT_WAIT_SECONDS})` }, PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, JSON_FLAG],
   async run(args, ctx): Promise<CommandResult> {
     positionals(args, []);
     const wait = stringFlag(args, 'wait');
     if (wait !== undefined && !/^\d{1,5}$/.test(wait)) throw new UsageError(`--wait takes a whole number of seconds (0 to 99999); got "${wait}"`);
     const waitMs = (wait === undefined ? DEFAULT_WAIT_SECONDS : Number(wait)) * 1000;
     const dirs = dirsOf(args, ctx.env);
+    // Unattended: the key from a file or the environment only, never a prompt.
+    const unlock = await unlockOf(args, ctx, false);
     const swapping = await waitForDataDirSwap(dirs.dataDir, waitMs);
     if (swapping !== null) return { message: 'Skipped: busy', data: { skipped: 'busy' }, lines: [`skipped: busy (${swapping})`], failure: { code: 'BUSY', error: swapping }, exitCode: EXIT.busy };
     // 'if-free': a scheduled run works while the app runs, as an export does.
@@ -108,7 +118,7 @@ export const command: Command = {
     try {
       let report: RunDueReport;
       try {
-        report = await system.service.runDue({ waitMs, signal: ctx.signal });
+        report = await system.service.runDue({ waitMs, signal: ctx.signal, ...(unlock ? { unlock } : {}) });
       } catch (error) {
         if (!isBackupError(error) || error.code !== 'BUSY') throw error;
         return { message: 'Skipped: busy', data: { skipped: 'busy' }, lines: [`skipped: busy (${error.message})`], failure: { code: 'BUSY', error: error.message }, exitCode: EXIT.busy };
