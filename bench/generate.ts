@@ -17,7 +17,7 @@ import { closeSync, mkdirSync, openSync, renameSync, statSync, writeFileSync, wr
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
-import { migrate } from '../src/infra/sqlite/schema.ts';
+import { TABLE_COUNT_SQL, migrate } from '../src/infra/sqlite/schema.ts';
 import { docx, xlsx } from './office.ts';
 import { createPrng, randomBytes, type Prng } from './prng.ts';
 import { createText, type TextKind, type TextSource } from './text.ts';
@@ -332,7 +332,7 @@ function writeDatabase(
   const db = new BetterSqlite3(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
-  migrate({ exec: (sql) => db.exec(sql), userVersion: () => Number(db.pragma('user_version', { simple: true })) });
+  migrate({ exec: (sql) => db.exec(sql), userVersion: () => Number(db.pragma('user_version', { simple: true })), tables: () => Number((db.prepare(TABLE_COUNT_SQL).get() as { n: number }).n) }, file);
   const text = (min: number, max: number) => slice(prng.int(min, max)).toString('utf8').replace(/\uFFFD/g, '');
   const insertUser = db.prepare('INSERT INTO users (id, name, email) VALUES (?, ?, ?)');
   const insertCase = db.prepare('INSERT INTO cases (id, user_id, title, opened_at, notes) VALUES (?, ?, ?, ?, ?)');

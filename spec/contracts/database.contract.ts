@@ -91,7 +91,7 @@ export function databaseContract(name: string, make: () => Promise<DatabaseFixtu
       const target = `${fx.scratch}/snapshot.sqlite`;
       await fx.db.snapshotTo(target);
       const report = await fx.db.inspectFile(target);
-      expect(report).toEqual({ integrity: 'ok', schemaVersion: SCHEMA_VERSION, counts: { users: 1, cases: 0, tasks: 0, hearings: 0, orders: 1 } });
+      expect(report).toEqual({ integrity: 'ok', schemaVersion: SCHEMA_VERSION, tables: 7, counts: { users: 1, cases: 0, tasks: 0, hearings: 0, orders: 1 } });
       const snapshot = await fx.readBytes(target);
       expect([snapshot[18], snapshot[19]]).toEqual([1, 1]);
       await fx.db.close();
@@ -154,7 +154,23 @@ export function databaseContract(name: string, make: () => Promise<DatabaseFixtu
       await fx.writeBytes(fx.livePath, bytes);
       const target = `${fx.scratch}/snapshot.sqlite`;
       await fx.db.snapshotTo(target);
-      expect(await fx.db.inspectFile(target)).toEqual({ integrity: 'ok', schemaVersion: 0, counts: { users: 2, cases: 1, tasks: 0, hearings: 0, orders: 0 } });
+      expect(await fx.db.inspectFile(target)).toEqual({ integrity: 'ok', schemaVersion: 0, tables: 7, counts: { users: 2, cases: 1, tasks: 0, hearings: 0, orders: 0 } });
+      expect(await fx.readBytes(fx.livePath)).toEqual(bytes);
+    });
+
+    it('refuses to open (migrate) a database with tables but user_version 0, as UNSUPPORTED, leaving it as it is', async () => {
+      await fx.db.open();
+      await fx.db.close();
+      const bytes = await unmigratedDatabase();
+      await fx.writeBytes(fx.livePath, bytes);
+      let code = 'opened';
+      try {
+        await fx.db.open();
+      } catch (error) {
+        code = (error as BackupError).code;
+        expect((error as Error).message).toContain('no schema version');
+      }
+      expect(code).toBe('UNSUPPORTED');
       expect(await fx.readBytes(fx.livePath)).toEqual(bytes);
     });
 

@@ -75,6 +75,21 @@ describe('the live database is read, never migrated or written, by export and ch
     expect(verified.code, verified.stdout).toBe(0);
   });
 
+  it('refuses to restore such a backup before the swap (UNSUPPORTED, not INTERNAL), leaving the data dir as it was', async () => {
+    const w = await fresh('unmigrated-restore', { userVersion: 0, wal: false, users: ['Ana', 'Ben'] });
+    expect((await cli(['export', '--json'], w.env)).code).toBe(0);
+    const target = join(w.dataDir, '..', 'target');
+    expect((await cli(['demo', '--data-dir', target], w.env)).code).toBe(0);
+    const before = (await fsp.readdir(target)).sort();
+    const db = await fsp.readFile(join(target, 'database.sqlite'));
+    const restored = await cli(['restore', 'latest', '--data-dir', target, '--json'], w.env);
+    expect(restored.code, restored.stdout + restored.stderr).toBe(1);
+    expect(restored.json()).toMatchObject({ success: false, code: 'UNSUPPORTED' });
+    expect(String(restored.json().error)).toContain('no schema version');
+    expect((await fsp.readdir(target)).sort()).toEqual(before);
+    expect(await fsp.readFile(join(target, 'database.sqlite'))).toEqual(db);
+  });
+
   it('refuses a live database that is not SQLite with DATABASE_CORRUPT, saying so', async () => {
     const w = await fresh('garbage', { userVersion: SCHEMA_VERSION, wal: false, users: [] });
     await fsp.writeFile(join(w.dataDir, 'database.sqlite'), 'Dear court, this is a letter, not a database.\n'.repeat(100));

@@ -86,6 +86,13 @@ async function checkStagedDatabase(deps: BackupDeps, path: string): Promise<void
   if (report.integrity !== 'ok') {
     throw new BackupError('DATABASE_CORRUPT', `${OP}: the backup's database fails its integrity check (${report.integrity})`);
   }
+  if (report.schemaVersion === 0 && report.tables > 0) {
+    // No migration of this app made it: the post-swap migration would fail on it, so refuse now.
+    throw new BackupError(
+      'UNSUPPORTED',
+      `${OP}: the backup's database has tables but no schema version (user_version 0): no migration of this app made it, so it cannot be brought up to date; nothing was changed`,
+    );
+  }
   if (report.schemaVersion > deps.db.supportedSchemaVersion) {
     throw new BackupError(
       'NEWER_VERSION',

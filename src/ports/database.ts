@@ -14,6 +14,8 @@ export interface DatabaseFileReport {
   /** 'ok', or what `PRAGMA integrity_check` reported. */
   readonly integrity: string;
   readonly schemaVersion: number;
+  /** How many tables it has (not SQLite's own): with schemaVersion 0, a database no migration of this app made. */
+  readonly tables: number;
   readonly counts: Counts;
 }
 

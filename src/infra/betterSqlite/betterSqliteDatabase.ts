@@ -29,7 +29,7 @@ import { Worker } from 'node:worker_threads';
 import type { Counts, Database, DatabaseFileReport } from '../../ports/database.ts';
 import { BackupError } from '../../domain/errors.ts';
 import { fromErrno } from '../fs/errno.ts';
-import { COUNTED_TABLES, SCHEMA_VERSION, migrate } from '../sqlite/schema.ts';
+import { COUNTED_TABLES, SCHEMA_VERSION, TABLE_COUNT_SQL, migrate, refuseUnversioned } from '../sqlite/schema.ts';
 
 type Handle = BetterSqlite3.Database;
 export type SqlParam = string | number | bigint | Buffer | null;
@@ -82,12 +82,15 @@ export function createBetterSqliteDatabase(dataDir: string, options: BetterSqlit
       });
       const handle = sqliteCall('open', path, () => new BetterSqlite3(path, { timeout: busyTimeoutMs }));
       try {
+        const tables = () => Number((handle.prepare(TABLE_COUNT_SQL).get() as { n: number }).n);
+        // Before the journal mode is set: that alone rewrites the header of a file we refuse.
+        refuseUnversioned({ userVersion: () => userVersion(handle), tables }, path);
         sqliteCall('open', path, () => {
           handle.pragma('journal_mode = WAL');
           // FULL: a commit the app reported survives a power cut, also in WAL mode.
           handle.pragma('synchronous = FULL');
           handle.pragma('foreign_keys = ON');
-          migrate({ exec: (sql) => handle.exec(sql), userVersion: () => userVersion(handle) });
+          migrate({ exec: (sql) => handle.exec(sql), userVersion: () => userVersion(handle), tables }, path);
         });
       } catch (error) {
         handle.close();
@@ -181,7 +184,7 @@ export async function inspectFile(file: string): Promise<DatabaseFileReport> {
       try {
         const rows = handle.pragma('integrity_check') as { integrity_check: string }[];
         const integrity = rows.map((r) => r.integrity_check).join('; ');
-        return { integrity, schemaVersion: userVersion(handle), counts: countsOf(handle) };
+        return { integrity, schemaVersion: userVersion(handle), tables: Number((handle.prepare(TABLE_COUNT_SQL).get() as { n: number }).n), counts: countsOf(handle) };
       } finally {
         handle.close();
       }

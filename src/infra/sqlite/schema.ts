@@ -3,6 +3,8 @@
  * `PRAGMA user_version` is the schema version; a database at version n is migrated by
  * running MIGRATIONS[n..] in order, each in its own transaction.
  */
+import { BackupError } from '../../domain/errors.ts';
+
 export const MIGRATIONS: readonly string[] = [
   // 1: people and their cases and tasks
   `CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT);
@@ -25,11 +27,32 @@ export const COUNTED_TABLES = ['users', 'cases', 'tasks', 'hearings', 'orders'] 
 export interface SqlRunner {
   exec(sql: string): void;
   userVersion(): number;
+  /** Tables that are not SQLite's own (TABLE_COUNT_SQL). */
+  tables(): number;
 }
 
-export function migrate(db: SqlRunner): void {
+/** Counts the tables that are not SQLite's own; one row, column `n`. */
+export const TABLE_COUNT_SQL = `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`;
+
+/**
+ * Brings the database up to SCHEMA_VERSION. A database at version 0 that already has tables
+ * was made by no migration of this app (another program, or a build before schema
+ * versions): running migration 1 on it would fail half-way, so it is refused, unchanged.
+ */
+export function migrate(db: SqlRunner, file: string): void {
+  refuseUnversioned(db, file);
   const from = db.userVersion();
   for (let version = from; version < SCHEMA_VERSION; version += 1) {
     db.exec(`BEGIN; ${MIGRATIONS[version]} PRAGMA user_version = ${version + 1}; COMMIT;`);
   }
+}
+
+/** Throws UNSUPPORTED for a database with tables but version 0; call it before anything writes (a journal-mode change does). */
+export function refuseUnversioned(db: Pick<SqlRunner, 'userVersion' | 'tables'>, file: string): void {
+  if (db.userVersion() === 0 && db.tables() > 0) throw new BackupError('UNSUPPORTED', unversionedMessage('open', file));
+}
+
+/** Why a database with tables but schema version 0 is refused (by an open, or by a restore before it swaps). */
+export function unversionedMessage(operation: string, what: string): string {
+  return `${operation}: ${what} has tables but no schema version (user_version 0): no migration of this app made it, so it cannot be brought up to date; nothing was changed`;
 }

@@ -7,7 +7,7 @@ import initSqlJs, { type Database as SqlJsDb, type SqlJsStatic, type SqlValue } 
 import type { Counts, Database, DatabaseFileReport } from '../../ports/database.ts';
 import type { FileSystem } from '../../ports/fileSystem.ts';
 import { BackupError } from '../../domain/errors.ts';
-import { COUNTED_TABLES, SCHEMA_VERSION, migrate } from '../sqlite/schema.ts';
+import { COUNTED_TABLES, SCHEMA_VERSION, TABLE_COUNT_SQL, migrate } from '../sqlite/schema.ts';
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
 export function loadSqlJs(): Promise<SqlJsStatic> {
@@ -78,7 +78,7 @@ export function createSqlJsDatabase(fs: FileSystem, dataDir: string, supported =
       db = (await fs.exists(file)) ? new SQL.Database(await fs.readFile(file)) : new SQL.Database();
       const handle = db;
       const before = userVersion(handle);
-      migrate({ exec: (sql) => handle.exec(sql), userVersion: () => userVersion(handle) });
+      migrate({ exec: (sql) => handle.exec(sql), userVersion: () => userVersion(handle), tables: () => tableCount(handle) }, file);
       if (userVersion(handle) !== before || !(await fs.exists(file))) await persist();
     },
     close: async () => {
@@ -101,7 +101,7 @@ export function createSqlJsDatabase(fs: FileSystem, dataDir: string, supported =
       try {
         handle = new SQL.Database(bytes);
         const integrity = pragmaText(handle, 'integrity_check');
-        return { integrity, schemaVersion: userVersion(handle), counts: countsOf(handle) };
+        return { integrity, schemaVersion: userVersion(handle), tables: tableCount(handle), counts: countsOf(handle) };
       } catch (error) {
         throw new BackupError('DATABASE_CORRUPT', `inspect ${path}: not a readable SQLite database (${error instanceof Error ? error.message : String(error)})`, { cause: error });
       } finally {
@@ -127,6 +127,10 @@ export function createSqlJsDatabase(fs: FileSystem, dataDir: string, supported =
 
 function pragmaText(handle: SqlJsDb, pragma: 'quick_check' | 'integrity_check'): string {
   return handle.exec(`PRAGMA ${pragma}`).flatMap((r) => r.values.map((v) => String(v[0]))).join('; ');
+}
+
+function tableCount(handle: SqlJsDb): number {
+  return Number(handle.exec(TABLE_COUNT_SQL)[0]!.values[0]![0]);
 }
 
 function userVersion(handle: SqlJsDb): number {
