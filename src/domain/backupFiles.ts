@@ -2,6 +2,14 @@
 export const BACKUP_PREFIX = 'casevault-backup-';
 export const SIDECAR_SUFFIX = '.sha256';
 export const PARTIAL_SUFFIX = '.partial';
+/**
+ * `<dataDir>.casevault-scratch/`: an encrypted export's database snapshot (plaintext SQLite)
+ * is written here, on the data side, never in the backup dir (a USB drive, a NAS).
+ */
+export const EXPORT_SCRATCH_SUFFIX = '.casevault-scratch';
+export const exportScratchDir = (dataDir: string): string => `${dataDir}${EXPORT_SCRATCH_SUFFIX}`;
+/** A database snapshot an export writes (and the side files SQLite may write beside it). */
+export const SNAPSHOT_FILE = /^\..+\.snapshot\.sqlite(-journal|-wal|-shm)?$/;
 /** An encrypted backup: `<name>.zip.age`, an age v1 file around the ZIP. */
 export const ENCRYPTED_EXTENSION = '.zip.age';
 

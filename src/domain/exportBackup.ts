@@ -21,7 +21,7 @@ import { findDocuments } from './documents.ts';
 import { parseExportOptions } from './options.ts';
 import { byteProgress, noProgress } from './progress.ts';
 import { hashingWriter, once, readAhead, tap } from './streams.ts';
-import { BACKUP_PREFIX, ENCRYPTED_EXTENSION, SIDECAR_SUFFIX, sidecarLine } from './backupFiles.ts';
+import { BACKUP_PREFIX, ENCRYPTED_EXTENSION, SIDECAR_SUFFIX, exportScratchDir, sidecarLine } from './backupFiles.ts';
 import { encryptionPlan, recordRecipients } from './keys.ts';
 
 export interface ExportResult {
@@ -72,7 +72,10 @@ export async function exportNow(
   const fileName = recipients ? `${backupId}${ENCRYPTED_EXTENSION}` : `${backupId}.zip`;
   const filePath = fs.join(config.backupDir, fileName);
   const partialPath = `${filePath}.partial`;
-  const snapshotPath = fs.join(config.backupDir, `.${backupId}.snapshot.sqlite`);
+  // The snapshot is plaintext: with encryption on it is written on the data side (same file
+  // system as the data, 0700), never in the backup dir, which may be a USB drive or a NAS.
+  const scratchDir = recipients ? exportScratchDir(config.dataDir) : null;
+  const snapshotPath = fs.join(scratchDir ?? config.backupDir, `.${backupId}.snapshot.sqlite`);
   const sidecarPath = `${filePath}${SIDECAR_SUFFIX}`;
   let writer: ArchiveWriter | undefined;
   let finished = false;
@@ -82,6 +85,10 @@ export async function exportNow(
   const ahead: ReturnType<typeof readAhead>[] = [];
   try {
     if (options.includeDatabase) {
+      if (scratchDir) {
+        await fs.mkdir(scratchDir, { mode: 0o700 });
+        await fs.chmod(scratchDir, 0o700);
+      }
       onProgress({ phase: 'snapshot', done: 0, total: 1, unit: 'files' });
       snapshot = (async () => {
         await db.snapshotTo(snapshotPath);

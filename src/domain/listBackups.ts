@@ -6,7 +6,7 @@
  */
 import type { BackupConfig, BackupDeps } from './deps.ts';
 import { BackupError } from './errors.ts';
-import { PARTIAL_SUFFIX, SIDECAR_SUFFIX, dateFromFileName, isBackupFileName, isEncryptedFileName, parseSidecar } from './backupFiles.ts';
+import { PARTIAL_SUFFIX, SIDECAR_SUFFIX, SNAPSHOT_FILE, dateFromFileName, exportScratchDir, isBackupFileName, isEncryptedFileName, parseSidecar } from './backupFiles.ts';
 
 export interface BackupListing {
   readonly fileName: string;
@@ -80,14 +80,26 @@ export async function findExportLeftovers(deps: BackupDeps, config: BackupConfig
   return names.filter((name) => {
     const orphanSidecar = name.endsWith(SIDECAR_SUFFIX) && !present.has(name.slice(0, -SIDECAR_SUFFIX.length));
     // The snapshot, and the side files SQLite writes beside it while VACUUM INTO runs.
-    const snapshot = /^\..+\.snapshot\.sqlite(-journal|-wal|-shm)?$/.test(name);
+    const snapshot = SNAPSHOT_FILE.test(name);
     return name.endsWith(PARTIAL_SUFFIX) || snapshot || orphanSidecar;
   });
 }
 
-/** Removes what an interrupted export left (findExportLeftovers). Run under the export lock, never while an export runs. */
+/**
+ * Removes what an interrupted export left (findExportLeftovers), and the database snapshots
+ * an interrupted encrypted export left on the data side (`<dataDir>.casevault-scratch/`,
+ * named as `<that folder's name>/<file>`). Run under the export lock, never while an export runs.
+ */
 export async function cleanBackupDir(deps: BackupDeps, config: BackupConfig): Promise<string[]> {
+  const { fs } = deps;
   const removed = await findExportLeftovers(deps, config);
-  for (const name of removed) await deps.fs.remove(deps.fs.join(config.backupDir, name));
+  for (const name of removed) await fs.remove(fs.join(config.backupDir, name));
+  const scratch = exportScratchDir(config.dataDir);
+  if ((await fs.exists(scratch)) && (await fs.stat(scratch)).kind === 'directory') {
+    for (const name of (await fs.readdir(scratch)).filter((n) => SNAPSHOT_FILE.test(n))) {
+      await fs.remove(fs.join(scratch, name));
+      removed.push(`${fs.basename(scratch)}/${name}`);
+    }
+  }
   return removed;
 }
