@@ -119,7 +119,7 @@ test('focus goes back to the control that started an export, a verify, a file ch
   await settings.dialog().getByRole('button', { name: 'Delete' }).focus();
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('no-backups')).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'Backups' })).toBeFocused();
+  await expect(page.getByRole('heading', { name: 'Backups', exact: true })).toBeFocused();
 });
 
 test('closing toasts from the keyboard keeps the focus in the page, not on <body>', async ({ settings, page }) => {

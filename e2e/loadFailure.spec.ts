@@ -10,7 +10,7 @@ test('a backup list that cannot be read shows an error in its card and loads aga
   await writeFile(shell.backupDir, 'a file where the backup folder should be');
   await page.reload();
 
-  const list = page.getByRole('region', { name: 'Backups' });
+  const list = page.getByRole('region', { name: 'Backups', exact: true });
   await expect(list.getByTestId('load-failed')).toBeVisible();
   await expect(list.getByTestId('load-failed')).toContainText('could not be read');
   await expect(list).not.toContainText('Loading…');
@@ -26,5 +26,5 @@ test('a backup list that cannot be read shows an error in its card and loads aga
   await expect(page.getByTestId('stat-total')).toHaveText('0');
   await expect(list.getByTestId('load-failed')).toHaveCount(0);
   // The button went with the error: the focus goes to the card's heading, not to <body>.
-  await expect(list.getByRole('heading', { name: 'Backups' })).toBeFocused();
+  await expect(list.getByRole('heading', { name: 'Backups', exact: true })).toBeFocused();
 });

@@ -66,3 +66,29 @@ test('the shell refuses requests without the token, from another Host or another
     expect((await send(`${origin}${path}`, { headers: { cookie } })).status, path).toBe(404);
   }
 });
+
+test('the test clock cannot be moved unless the shell was started with one', async ({ shell }) => {
+  const cookie = String((await send(shell.url)).headers['set-cookie']).split(';')[0]!;
+  const move = (headers: Record<string, string>) =>
+    send(`${shell.origin}/api/test-clock`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ advanceMs: 86_400_000 }) });
+  const refused = await move({ cookie, origin: shell.origin });
+  expect(refused.status).toBe(404);
+  expect(refused.body).toContain('no test clock');
+});
+
+test.describe('with a test clock', () => {
+  test.use({ testClock: '2026-11-02T08:00:00.000Z' });
+
+  test('moves it only for the page that opened the shell, and says where it is', async ({ shell }) => {
+    const cookie = String((await send(shell.url)).headers['set-cookie']).split(';')[0]!;
+    const move = (headers: Record<string, string>, body: unknown) =>
+      send(`${shell.origin}/api/test-clock`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    expect((await move({ origin: shell.origin }, { advanceMs: 1 })).status).toBe(403); // no cookie
+    expect((await move({ cookie }, { advanceMs: 1 })).status).toBe(403); // a POST without Origin
+    expect((await move({ cookie, origin: 'http://evil.example' }, { advanceMs: 1 })).status).toBe(403);
+    expect((await move({ cookie, origin: shell.origin }, { advanceMs: 'a day' })).status).toBe(400);
+    const moved = await move({ cookie, origin: shell.origin }, { set: '2026-12-24T18:00:00.000Z' });
+    expect(moved.status).toBe(200);
+    expect(Date.parse((JSON.parse(moved.body) as { now: string }).now) - Date.parse('2026-12-24T18:00:00.000Z')).toBeLessThan(60_000);
+  });
+});

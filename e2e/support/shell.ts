@@ -3,10 +3,13 @@
  * browser shell on it, and a page object for the settings page. The shell runs inside the
  * test worker (launchBrowserShell, the same code `npm start` runs) unless a test asks for a
  * separate process (`test.use({ separateProcess: true })`), which goes through src/server/start.ts.
+ * The backup dir's policy is written before the shell starts (`policy`): automatic backups
+ * and checks off by default, so a test sees only the backups it makes; the scheduler runs as
+ * in the app. `testClock` gives the shell a clock the test moves (POST /api/test-clock).
  */
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,11 +26,25 @@ export interface ShellProcess {
   stop(): Promise<void>;
 }
 
+interface ShellOptions {
+  dataDir: string;
+  backupDir: string;
+  throttle?: number;
+  /** ISO 8601: the shell's clock starts here and the test moves it. */
+  testClock?: string;
+}
+
+/** What `policy` writes when a test says nothing: nothing runs by itself. */
+export const QUIET_POLICY = { schedule: { every: null, dailyAt: null }, drill: { every: null } };
+
 /** Starts `src/server/start.ts` and resolves when it prints its URL. */
-export async function startShellProcess(options: { dataDir: string; backupDir: string; throttle?: number }): Promise<ShellProcess> {
+export async function startShellProcess(options: ShellOptions): Promise<ShellProcess> {
   const args = ['--import', 'tsx', join(REPO, 'src/server/start.ts'), '--data-dir', options.dataDir, '--backup-dir', options.backupDir, '--exit-with-stdin'];
   if (options.throttle !== undefined) args.push('--throttle', String(options.throttle));
-  const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+  // A separate process reads local times in its own zone: give it UTC, as the in-process shell's test clock.
+  if (options.testClock !== undefined) args.push('--test-clock', options.testClock);
+  const env = options.testClock === undefined ? process.env : { ...process.env, TZ: 'UTC' };
+  const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -54,7 +71,7 @@ export async function startShellProcess(options: { dataDir: string; backupDir: s
 }
 
 /** The same shell, inside this process. */
-export async function startShellInProcess(options: { dataDir: string; backupDir: string; throttle?: number }): Promise<ShellProcess> {
+export async function startShellInProcess(options: ShellOptions): Promise<ShellProcess> {
   const logged: string[] = [];
   const shell = await launchBrowserShell({
     dataDir: options.dataDir,
@@ -63,6 +80,7 @@ export async function startShellInProcess(options: { dataDir: string; backupDir:
     demo: true,
     log: (message, error) => void logged.push(`${message} ${error instanceof Error ? error.stack : String(error ?? '')}`),
     ...(options.throttle === undefined ? {} : { throttle: options.throttle }),
+    ...(options.testClock === undefined ? {} : { testClock: { start: options.testClock, timeZone: 'UTC' } }),
   });
   return {
     url: shell.url,
@@ -118,6 +136,16 @@ export class SettingsPage {
     return this.page.locator('dialog[open][data-testid="confirm-dialog"]');
   }
 
+  /**
+   * Moves the shell's test clock (the machine slept, or time passed) and the page's own
+   * clock (Playwright's) by the same amount.
+   */
+  async advance(shell: ShellProcess, ms: number): Promise<void> {
+    const response = await this.page.request.post(`${shell.origin}/api/test-clock`, { data: { advanceMs: ms }, headers: { origin: shell.origin } });
+    expect(response.status(), await response.text()).toBe(200);
+    await this.page.clock.fastForward(ms);
+  }
+
   /** Dismisses every toast with its close button (keeps later assertions unambiguous). */
   async closeToasts(): Promise<void> {
     const close = this.page.locator('[data-testid="toast"] .toast-close');
@@ -128,6 +156,10 @@ export class SettingsPage {
 interface Fixtures {
   throttle: number | undefined;
   separateProcess: boolean;
+  /** Written to the backup dir as casevault-policy.json before the shell starts; null: none (the defaults). */
+  policy: object | null;
+  /** ISO 8601: the shell's test clock and the page's (Playwright's) start here. */
+  testClock: string | undefined;
   shell: ShellProcess;
   settings: SettingsPage;
 }
@@ -135,13 +167,20 @@ interface Fixtures {
 export const test = base.extend<Fixtures>({
   throttle: [undefined, { option: true }],
   separateProcess: [false, { option: true }],
-  shell: async ({ throttle, separateProcess }, use) => {
+  policy: [QUIET_POLICY, { option: true }],
+  testClock: [undefined, { option: true }],
+  shell: async ({ throttle, separateProcess, policy, testClock }, use) => {
     const root = await mkdtemp(join(tmpdir(), 'casevault-e2e-'));
     const start = separateProcess ? startShellProcess : startShellInProcess;
+    if (policy !== null) {
+      await mkdir(join(root, 'backups'));
+      await writeFile(join(root, 'backups', 'casevault-policy.json'), JSON.stringify({ version: 1, ...policy }));
+    }
     const shell = await start({
       dataDir: join(root, 'data'),
       backupDir: join(root, 'backups'),
       ...(throttle === undefined ? {} : { throttle }),
+      ...(testClock === undefined ? {} : { testClock }),
     });
     try {
       await use(shell);
@@ -150,7 +189,9 @@ export const test = base.extend<Fixtures>({
       await rm(root, { recursive: true, force: true });
     }
   },
-  settings: async ({ page, shell }, use) => {
+  settings: async ({ page, shell, testClock }, use) => {
+    // The page's own time ("3 hours ago") starts with the shell's.
+    if (testClock !== undefined) await page.clock.install({ time: new Date(testClock) });
     // A CSP violation or an uncaught error in the page is a bug, whatever the test checks.
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -165,6 +206,20 @@ export const test = base.extend<Fixtures>({
 });
 
 export { expect };
+
+/** Flips one byte in the middle of a file on disk (a backup damaged where it is kept). */
+export async function flipByte(path: string): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    const { size } = await file.stat();
+    const byte = Buffer.alloc(1);
+    await file.read(byte, 0, 1, Math.floor(size / 2));
+    byte[0] = byte[0]! ^ 0xff;
+    await file.write(byte, 0, 1, Math.floor(size / 2));
+  } finally {
+    await file.close();
+  }
+}
 
 /** The demo data the shell seeds (createDemoData in src/infra/node/demoData.ts, deterministic). */
 export const DEMO_COUNTS = { users: '4', cases: '36', tasks: '145', hearings: '27', orders: '32', files: '30' };

@@ -18,7 +18,7 @@ async function ipcWith(overrides: Partial<BackupRuntime['service']>) {
 describe('backup IPC handlers', () => {
   it('turns an unexpected error into INTERNAL with a generic message, and logs the detail', async () => {
     const secret = new Error('ENOENT /home/lawyer/.secret/path');
-    const { ipc, logged, call } = await ipcWith({ listBackups: async () => Promise.reject(secret) });
+    const { ipc, logged, call } = await ipcWith({ listBackupsWithState: async () => Promise.reject(secret) });
     const response = await ipc.handlers['backup:listBackups'](undefined, call);
     expect(response).toMatchObject({ success: false, code: 'INTERNAL', message: 'Failed to list backups' });
     expect(JSON.stringify(response)).not.toContain('.secret');

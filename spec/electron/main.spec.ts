@@ -1,8 +1,10 @@
 /**
  * Wiring of the Electron main process, with a fake `electron` module: the channels it
  * registers, the window's security settings, and what each handler answers to bad input,
- * to a foreign sender, to cancel, and to a second operation while one runs. The backup
- * service behind it is the spec suite's (memfs + sql.js).
+ * to a foreign sender, to cancel, and to a second operation while one runs; the scheduler's
+ * wiring (its events to the window, a desktop notification per alarm raised, a check on
+ * powerMonitor's resume, the backup at quit). The backup service behind it is the spec
+ * suite's (memfs + sql.js), with the app layer's real scheduler on timers that never fire.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { CHANNELS, requestSchemas, type Channel } from '../../src/contract/channels.ts';
@@ -14,12 +16,22 @@ const fake = vi.hoisted(() => {
   const handleCalls: string[] = [];
   const windows: { options: Record<string, unknown>; url: string | null }[] = [];
   const state = { chosenPath: null as string | null };
-  return { handlers, handleCalls, windows, state };
+  const appHandlers = new Map<string, ((event: { preventDefault(): void }) => void)[]>();
+  const powerHandlers = new Map<string, (() => void)[]>();
+  const notifications: { title: string; body: string; shown: boolean }[] = [];
+  const sent: { channel: string; payload: unknown }[] = [];
+  const quits: number[] = [];
+  return { handlers, handleCalls, windows, state, appHandlers, powerHandlers, notifications, sent, quits };
 });
 
 vi.mock('electron', () => {
   class BrowserWindow {
-    readonly webContents = { on: () => {}, setWindowOpenHandler: () => {} };
+    readonly webContents = {
+      on: () => {},
+      setWindowOpenHandler: () => {},
+      isDestroyed: () => false,
+      send: (channel: string, payload: unknown) => void fake.sent.push({ channel, payload }),
+    };
     constructor(options: Record<string, unknown>) {
       fake.windows.push({ options, url: null });
     }
@@ -29,7 +41,32 @@ vi.mock('electron', () => {
     }
   }
   return {
-    app: { whenReady: async () => {}, on: () => {}, quit: () => {}, exit: () => {}, getPath: () => '/tmp/casevault-test' },
+    app: {
+      whenReady: async () => {},
+      on: (name: string, listener: (event: { preventDefault(): void }) => void) => {
+        fake.appHandlers.set(name, [...(fake.appHandlers.get(name) ?? []), listener]);
+      },
+      quit: () => void fake.quits.push(Date.now()),
+      exit: () => {},
+      getPath: () => '/tmp/casevault-test',
+    },
+    powerMonitor: {
+      on: (name: string, listener: () => void) => void fake.powerHandlers.set(name, [...(fake.powerHandlers.get(name) ?? []), listener]),
+    },
+    Notification: class {
+      static isSupported() {
+        return true;
+      }
+      readonly record: { title: string; body: string; shown: boolean };
+      constructor(options: { title: string; body: string }) {
+        this.record = { title: options.title, body: options.body, shown: false };
+        fake.notifications.push(this.record);
+      }
+      on() {}
+      show() {
+        this.record.shown = true;
+      }
+    },
     BrowserWindow,
     ipcMain: {
       handle: (channel: string, listener: Listener) => {
@@ -50,16 +87,38 @@ vi.mock('electron', () => {
 
 vi.mock('../../src/app/compose.ts', async () => {
   const { createMemoryHarness } = await import('../support/memoryHarness.ts');
+  const { createBackupScheduler } = await import('../../src/app/scheduler.ts');
+  const { writePolicy } = await import('../../src/domain/policy.ts');
   return {
     composeBackupService: async () => {
       const h = await createMemoryHarness();
       await h.db.write(`INSERT INTO cases (title) VALUES ('Doe v. Roe')`);
-      return { service: h.service, deps: h.deps, config: h.config, close: async () => {} };
+      // Automatic backups off, so the channels' tests see only the backups they make.
+      await writePolicy(h.deps, h.config, { schedule: { every: null, dailyAt: null } });
+      const listeners = new Set<(event: unknown) => void>();
+      const scheduler = createBackupScheduler({
+        service: h.service,
+        clock: h.deps.clock,
+        timers: { setTimeout: () => null, clearTimeout: () => {} },
+        onEvent: (event) => listeners.forEach((l) => l(event)),
+      });
+      return {
+        service: h.service,
+        deps: h.deps,
+        config: h.config,
+        scheduler,
+        onEvent: (listener: (event: unknown) => void) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+        close: async () => {},
+      };
     },
   };
 });
 
 const { main, WEB_PREFERENCES, isTrustedSender } = await import('../../src/electron/main/main.ts');
+type Runtime = Awaited<ReturnType<typeof main>>;
 
 interface SentEvent {
   channel: string;
@@ -93,7 +152,27 @@ const BAD_PAYLOADS: Record<Channel, unknown[]> = {
   'backup:getCurrentCounts': [[], { now: 1 }],
   'backup:chooseFile': ['path', { defaultPath: '/etc' }],
   'backup:cancel': [undefined, {}, { operationId: '../../x' }, { operationId: '' }],
+  'backup:getPolicy': [1, { stored: true }],
+  'backup:setPolicy': [
+    42,
+    { unknown: true },
+    { schedule: { every: { value: 0, unit: 'hours' } } },
+    { schedule: { every: { value: 2, unit: 'weeks' } } },
+    { schedule: { dailyAt: '25:00' } },
+    { retention: { keepLast: -1 } },
+    { drill: { budgetMinutes: 1.5 } },
+    // Shaped right, refused by the domain: not 5 minutes apart, keeps nothing.
+    { schedule: { every: { value: 2, unit: 'minutes' } } },
+    { retention: { keepLast: 0, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0 } },
+  ],
+  'backup:getStatus': ['now', { alarms: true }],
+  'backup:prune': [undefined, {}, { dryRun: 'yes' }, { dryRun: true, keepLast: 1 }],
+  'backup:pinBackup': [undefined, { fileName: 'a.zip' }, { pinned: true }, { fileName: '', pinned: true }, { fileName: '../data/database.sqlite', pinned: true }],
+  'backup:drillNow': [1, { all: 'yes' }, { operationId: '../x' }, { paths: ['/etc'] }],
+  'backup:undoRestore': ['x', { safetyCopy: '/tmp/x' }, { operationId: '' }],
 };
+
+let runtime: Runtime;
 
 describe('electron main', () => {
   beforeEach(async () => {
@@ -101,7 +180,13 @@ describe('electron main', () => {
     fake.handleCalls.length = 0;
     fake.windows.length = 0;
     fake.state.chosenPath = null;
-    await main({ dataDir: '/data', backupDir: '/backups', uiDir: '/app/dist/ui', preload: '/app/dist/electron/preload.cjs' });
+    fake.appHandlers.clear();
+    fake.powerHandlers.clear();
+    fake.notifications.length = 0;
+    fake.sent.length = 0;
+    fake.quits.length = 0;
+    runtime = await main({ dataDir: '/data', backupDir: '/backups', uiDir: '/app/dist/ui', preload: '/app/dist/electron/preload.cjs' });
+    await runtime.scheduler.settled();
   });
 
   it('registers exactly the channels of the contract, once each', () => {
@@ -176,5 +261,45 @@ describe('electron main', () => {
     expect(await invoke('backup:chooseFile')).toMatchObject({ success: true, cancelled: false, filePath: '/media/usb/old-backup.zip', fileName: 'old-backup.zip' });
     // Now allowed: it fails only because the file is not there.
     expect(await invoke('backup:inspectBackup', { filePath: '/media/usb/old-backup.zip' })).toMatchObject({ success: false, code: 'NOT_FOUND' });
+  });
+
+  it('starts the scheduler, sends its events to the window and shows a desktop notification for each alarm raised', async () => {
+    expect(runtime.scheduler.state).toBe('idle');
+    // No backup and automatic backups off: the alarm, once, as a notification and to the page.
+    expect(fake.notifications).toEqual([{ title: 'No backup yet', body: expect.stringContaining('There is no backup, and automatic backups are off.'), shown: true }]);
+    const toPage = fake.sent.filter((e) => e.channel === 'backup:scheduler').map((e) => e.payload as { type: string; raised?: { code: string }[] });
+    expect(toPage.find((e) => e.type === 'alarms')?.raised?.map((a) => a.code)).toEqual(['NO_BACKUP']);
+    runtime.scheduler.wake();
+    await runtime.scheduler.settled();
+    expect(fake.notifications).toHaveLength(1); // still the same alarm: not told again
+  });
+
+  it('checks at once when the machine resumes (powerMonitor), and when the policy is saved', async () => {
+    const resume = vi.spyOn(runtime.scheduler, 'resume');
+    expect(fake.powerHandlers.get('resume')).toHaveLength(1);
+    fake.powerHandlers.get('resume')![0]!();
+    expect(resume).toHaveBeenCalledTimes(1);
+    expect(await invoke('backup:setPolicy', { schedule: { every: { value: 1, unit: 'hours' } } })).toMatchObject({ success: true });
+    await runtime.scheduler.settled();
+    expect((await invoke('backup:listBackups')).backups).toHaveLength(1); // the policy's first run, at once
+  });
+
+  it('backs up at quit when the policy says so: quitting waits for it, then the app quits', async () => {
+    await invoke('backup:setPolicy', { schedule: { onAppQuit: true } });
+    const beforeQuit = fake.appHandlers.get('before-quit') ?? [];
+    expect(beforeQuit).toHaveLength(1);
+    let prevented = 0;
+    beforeQuit[0]!({ preventDefault: () => void (prevented += 1) });
+    expect(prevented).toBe(1);
+    expect(fake.quits).toEqual([]);
+    await vi.waitFor(() => expect(fake.quits).toHaveLength(1));
+    expect((await invoke('backup:listBackups')).backups).toHaveLength(1);
+    // The app.quit() that follows is let through.
+    beforeQuit[0]!({ preventDefault: () => void (prevented += 1) });
+    expect(prevented).toBe(1);
+  });
+
+  it('tells the page that this host backs up at quit', async () => {
+    expect(await invoke('backup:getPolicy')).toMatchObject({ success: true, backupOnQuit: true, stored: true });
   });
 });

@@ -21,6 +21,7 @@ import { SETTINGS_FILE } from '../domain/layout.ts';
 import {
   requestSchemas,
   type AppEvent,
+  type SchedulerState,
   type Channel,
   type CurrentCounts,
   type Envelope,
@@ -29,6 +30,7 @@ import {
   type Success,
 } from '../contract/channels.ts';
 import type { z } from 'zod';
+import { annotatedBackups, statusView } from './protectionViews.ts';
 
 /** What the composition root gives the handlers. */
 export interface BackupRuntime {
@@ -43,6 +45,10 @@ export interface IpcContext {
   chooseFile(): Promise<string | null>;
   /** Where the detail of an INTERNAL error goes. */
   log(message: string, error?: unknown): void;
+  /** This host's scheduler: its state for the status, and woken when the policy changes. */
+  readonly scheduler?: { readonly state: SchedulerState; wake(): void };
+  /** Whether this host backs up when the app quits (Electron does; the browser shell cannot). */
+  readonly backupOnQuit?: boolean;
 }
 
 /** Per call: where this caller's events go (the sending window, or the shell's event stream). */
@@ -59,12 +65,15 @@ export interface BackupIpc {
   allowFile(path: string): void;
 }
 
-type LongOperation = 'export' | 'restore' | 'verify';
+type LongOperation = EventPayloads['backup:progress']['operation'];
+type Run = { signal: AbortSignal; onProgress: (p: EventPayloads['backup:progress']['progress']) => void };
 
 const SUMMARY = {
   export: { ok: 'Backup exported successfully', fail: 'Failed to export backup', cancelled: 'Export cancelled' },
   restore: { ok: 'Backup restored successfully', fail: 'Failed to restore backup', cancelled: 'Restore cancelled' },
   verify: { ok: 'Backup verified: it is intact', fail: 'Backup verification failed', cancelled: 'Verification cancelled' },
+  drill: { ok: 'Backups checked', fail: 'Failed to check the backups', cancelled: 'Check of the backups cancelled' },
+  undo: { ok: 'The last restore was undone', fail: 'Failed to undo the restore', cancelled: 'Undo cancelled' },
 } as const;
 
 const GENERIC_INTERNAL = 'An unexpected error occurred; the details were written to the log.';
@@ -97,7 +106,7 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
     channel: C,
     operation: string,
     summary: { ok: string; fail: string },
-    body: (payload: z.output<(typeof requestSchemas)[C]>, call: CallContext) => Promise<Omit<Success<C>, 'success' | 'message'> | Success<C>>,
+    body: (payload: z.output<(typeof requestSchemas)[C]>, call: CallContext) => Promise<(Omit<Success<C>, 'success' | 'message'> & { message?: string }) | Success<C>>,
   ): Handler<C> {
     return async (payload, call) => {
       try {
@@ -114,7 +123,7 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
     operation: LongOperation,
     requestedId: string | undefined,
     call: CallContext,
-    run: (options: { signal: AbortSignal; onProgress: (p: EventPayloads['backup:progress']['progress']) => void }, id: string) => Promise<T>,
+    run: (options: Run, id: string) => Promise<T>,
   ): Promise<T> {
     if (running) {
       throw new BackupError('BUSY', `${operation}: a ${running.operation} is running; wait for it to finish or cancel it`);
@@ -148,17 +157,17 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
     return path;
   }
 
-  function longOperation<C extends 'backup:restoreFromZip' | 'backup:verifyBackup'>(
+  /** A long operation of the page: one at a time, cancellable by its id, progress to the caller. */
+  function longOperation<C extends 'backup:restoreFromZip' | 'backup:verifyBackup' | 'backup:drillNow' | 'backup:undoRestore'>(
     channel: C,
-    operation: 'restore' | 'verify',
-    body: (path: string, run: { signal: AbortSignal; onProgress: (p: EventPayloads['backup:progress']['progress']) => void }, id: string) => Promise<Omit<Success<C>, 'success' | 'message'>>,
+    operation: 'restore' | 'verify' | 'drill' | 'undo',
+    body: (request: z.output<(typeof requestSchemas)[C]>, run: Run, id: string) => Promise<Omit<Success<C>, 'success' | 'message'>>,
   ): Handler<C> {
     const summary = SUMMARY[operation];
     return async (payload, call) => {
       try {
         const request = parse(channel, payload, operation);
-        const path = resolveSource(request, operation);
-        const data = await exclusive(operation, request.operationId, call, (run, id) => body(path, run, id));
+        const data = await exclusive(operation, request?.operationId, call, (run, id) => body(request, run, id));
         return { success: true, message: summary.ok, ...data } as Success<C>;
       } catch (error) {
         const f = failure(error, operation, summary.fail);
@@ -209,13 +218,13 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
       }
     },
 
-    'backup:restoreFromZip': longOperation('backup:restoreFromZip', 'restore', async (path, run, id) => {
-      const r = await service.restoreFromZip(path, run);
+    'backup:restoreFromZip': longOperation('backup:restoreFromZip', 'restore', async (request, run, id) => {
+      const r = await service.restoreFromZip(resolveSource(request, 'restore'), run);
       return { operationId: id, restoreId: r.restoreId, restoredAt: r.restoredAt, metadata: r.metadata, errors: r.errors, safetyCopy: r.safetyCopy };
     }),
 
-    'backup:verifyBackup': longOperation('backup:verifyBackup', 'verify', async (path, run, id) => {
-      const r = await service.verifyBackup(path, run);
+    'backup:verifyBackup': longOperation('backup:verifyBackup', 'verify', async (request, run, id) => {
+      const r = await service.verifyBackup(resolveSource(request, 'verify'), run);
       return {
         operationId: id,
         fileName: r.fileName,
@@ -242,13 +251,7 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
 
     'backup:listBackups': handler('backup:listBackups', 'list', { ok: 'Backups listed successfully', fail: 'Failed to list backups' }, async () => ({
       backupDir: config.backupDir,
-      backups: (await service.listBackups()).map((b) => ({
-        fileName: b.fileName,
-        filePath: b.filePath,
-        size: b.size,
-        createdAt: b.createdAt,
-        checksum: b.checksum,
-      })),
+      backups: await annotatedBackups(service),
     })),
 
     'backup:deleteBackup': handler('backup:deleteBackup', 'delete', { ok: 'Backup deleted successfully', fail: 'Failed to delete backup' }, async (request) =>
@@ -276,6 +279,53 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
       if (!running || running.id !== request.operationId) return { success: true, message: 'Nothing to cancel', cancelled: false };
       running.controller.abort();
       return { cancelled: true };
+    }),
+
+    // ---- automatic protection (issue 11) ------------------------------------------------
+
+    'backup:getPolicy': handler('backup:getPolicy', 'policy', { ok: 'Policy loaded', fail: 'Failed to read the backup policy' }, async () => ({
+      ...(await service.readPolicy()),
+      backupOnQuit: ctx.backupOnQuit ?? false,
+    })),
+
+    'backup:setPolicy': handler('backup:setPolicy', 'policy', { ok: 'Backup policy saved', fail: 'Failed to save the backup policy' }, async (patch) => {
+      const policy = await service.updatePolicy(patch);
+      ctx.scheduler?.wake(); // it follows the new policy at once (a first backup, a new interval)
+      return { policy };
+    }),
+
+    'backup:getStatus': handler('backup:getStatus', 'status', { ok: 'Status loaded', fail: 'Failed to read the status of the backups' }, async () => ({
+      status: await statusView(service, ctx.scheduler?.state ?? 'idle'),
+    })),
+
+    'backup:prune': handler('backup:prune', 'prune', { ok: 'Backups pruned', fail: 'Failed to prune the backups' }, async ({ dryRun }) => {
+      const result = await service.prune({ dryRun });
+      return {
+        ...(dryRun ? { message: 'What the policy keeps' } : {}),
+        dryRun,
+        verdicts: result.decision.verdicts.map((v) => ({ fileName: v.fileName, createdAt: v.createdAt, keep: v.keep, reasons: v.reasons.map((r) => r.text) })),
+        deleted: result.deleted.map((b) => b.fileName),
+      };
+    }),
+
+    'backup:pinBackup': handler('backup:pinBackup', 'pin', { ok: 'Pin changed', fail: 'Failed to change the pin' }, async ({ fileName, pinned }) => {
+      await (pinned ? service.pin(fileName) : service.unpin(fileName));
+      return { message: pinned ? 'Backup pinned' : 'Backup unpinned', fileName, pinned };
+    }),
+
+    'backup:drillNow': longOperation('backup:drillNow', 'drill', async (request, run, id) => {
+      const report = await service.drill({ all: request?.all === true, ...run });
+      return {
+        operationId: id,
+        outcome: report.outcome,
+        results: report.results.map((r) => ({ fileName: r.fileName, result: r.result, code: r.code, message: r.message })),
+        notReached: [...report.notReached],
+      };
+    }),
+
+    'backup:undoRestore': longOperation('backup:undoRestore', 'undo', async (_request, run, id) => {
+      const r = await service.undoRestore(run);
+      return { operationId: id, undoneAt: r.undoneAt, safetyCopy: r.safetyCopy, errors: r.errors };
     }),
   };
 

@@ -16,6 +16,8 @@ export interface StartOptions {
   readonly demo: boolean;
   readonly throttle: number | undefined;
   readonly exitWithStdin: boolean;
+  /** The end-to-end tests' settable clock, starting at this ISO 8601 instant (browser shell only). */
+  readonly testClock: string | undefined;
 }
 
 export type StartArgs = { readonly help: true } | ({ readonly help: false } & StartOptions);
@@ -38,6 +40,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'throttle', value: 'BYTES', help: 'read documents at this many bytes per second (demos)', shellOnly: true },
   { name: 'ui-dir', value: 'DIR', help: 'the built page (default dist/ui)', shellOnly: true, hidden: true },
   { name: 'exit-with-stdin', help: 'stop when stdin closes', shellOnly: true, hidden: true },
+  { name: 'test-clock', value: 'ISO', help: 'a clock that starts here and POST /api/test-clock moves (tests only)', shellOnly: true, hidden: true },
   { name: 'help', help: 'show this help' },
 ];
 
@@ -96,6 +99,8 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
   if (throttle !== undefined && !(Number(throttle) > 0)) {
     throw new StartUsageError(`--throttle must be a positive number of bytes per second, got ${throttle}`);
   }
+  const testClock = text('test-clock');
+  if (testClock !== undefined && !Number.isFinite(Date.parse(testClock))) throw new StartUsageError(`--test-clock must be an ISO 8601 time like 2026-11-02T08:00:00Z, got ${testClock}`);
   return {
     help: false,
     dataDir: text('data-dir'),
@@ -105,6 +110,7 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     demo: !values.has('no-demo'),
     throttle: throttle === undefined ? undefined : Number(throttle),
     exitWithStdin: values.has('exit-with-stdin'),
+    testClock,
   };
 }
 

@@ -15,8 +15,23 @@ import type { ErrorCode } from '../domain/errors.ts';
 import type { Progress } from '../domain/progress.ts';
 // The domain's own result types, so the renderer and the use cases cannot drift (types only:
 // nothing of the domain is bundled into the preload or the page).
-import type { BackupListing as BackupListItem, BackupStatistics } from '../domain/listBackups.ts';
-export type { BackupListItem, BackupStatistics, BackupMetadata, ErrorCode, Progress };
+import type { BackupListing, BackupStatistics } from '../domain/listBackups.ts';
+import {
+  policyPatchSchema,
+  type BackupAnnotations,
+  type DrillResultView,
+  type Policy,
+  type RetentionVerdictView,
+  type SchedulerEvent,
+  type StatusView,
+} from './protection.ts';
+export type { BackupStatistics, BackupMetadata, ErrorCode, Progress };
+export * from './protection.ts';
+export { ALARM_TEXTS } from './alarmTexts.ts';
+export { ERROR_TITLES } from './errorTitles.ts';
+
+/** A listed backup: the seed's fields, plus its pin, last verification and retention verdict. */
+export type BackupListItem = BackupListing & BackupAnnotations;
 
 /** Client-chosen id of a long operation, so that it can be cancelled and its progress routed. */
 const operationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"');
@@ -56,6 +71,20 @@ export const requestSchemas = {
   /** A file dialog for choosing a backup (Electron); the browser shell uploads the chosen file. */
   'backup:chooseFile': noPayload,
   'backup:cancel': z.strictObject({ operationId }),
+  /** The backup dir's policy (the defaults if none is stored). */
+  'backup:getPolicy': noPayload,
+  /** Changes the policy (any part of it); the scheduler follows at once. */
+  'backup:setPolicy': policyPatchSchema,
+  /** Last backup, last verified-good, next runs, alarms, the undo offer, the scheduler's state. */
+  'backup:getStatus': noPayload,
+  /** What retention keeps and why; with `dryRun: false`, deletes what it does not keep. */
+  'backup:prune': z.strictObject({ dryRun: z.boolean() }),
+  /** A pinned backup is never pruned. */
+  'backup:pinBackup': z.strictObject({ fileName, pinned: z.boolean() }),
+  /** Re-verifies stored backups now: those due within the drill's budget (or the longest unverified one), or `all`. */
+  'backup:drillNow': z.union([z.undefined(), z.null(), z.strictObject({ all: z.boolean().optional(), operationId: operationId.optional() })]),
+  /** Puts back the data from before the last restore (its safety copy), all or nothing. */
+  'backup:undoRestore': z.union([z.undefined(), z.null(), z.strictObject({ operationId: operationId.optional() })]),
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -117,6 +146,16 @@ interface ResponseData {
   'backup:getCurrentCounts': { counts: CurrentCounts; dataDir: string; hasSettings: boolean };
   'backup:chooseFile': { cancelled: true } | { cancelled: false; filePath: string; fileName: string };
   'backup:cancel': { cancelled: boolean };
+  /** `backupOnQuit`: whether this host can back up when the app quits (the desktop app can; the browser shell cannot). */
+  'backup:getPolicy': { policy: Policy; stored: boolean; backupOnQuit: boolean };
+  'backup:setPolicy': { policy: Policy };
+  'backup:getStatus': { status: StatusView };
+  /** Every backup, newest first, with its verdict; `deleted`: what a real run deleted. */
+  'backup:prune': { dryRun: boolean; verdicts: RetentionVerdictView[]; deleted: string[] };
+  'backup:pinBackup': { fileName: string; pinned: boolean };
+  'backup:drillNow': { operationId: string; outcome: 'ok' | 'failed' | 'cancelled'; results: DrillResultView[]; notReached: string[] };
+  /** `safetyCopy`: where the data it replaced is kept (so the undo can be undone too), or null. */
+  'backup:undoRestore': { operationId: string; undoneAt: string; safetyCopy: string | null; errors: readonly string[] };
 }
 
 export type Success<C extends Channel> = { success: true; message: string } & ResponseData[C];
@@ -136,13 +175,15 @@ export type Envelope<C extends Channel> = Success<C> | Failure;
 export interface EventPayloads {
   'backup:progress': {
     operationId: string;
-    operation: 'export' | 'restore' | 'verify';
+    operation: 'export' | 'restore' | 'verify' | 'drill' | 'undo';
     progress: Progress;
   };
+  /** What the scheduler did (a run finished, its state changed) and the alarms when they change; to every page. */
+  'backup:scheduler': SchedulerEvent;
 }
 
 export type AppEvent = keyof EventPayloads;
-export const EVENTS = ['backup:progress'] as const satisfies readonly AppEvent[];
+export const EVENTS = ['backup:progress', 'backup:scheduler'] as const satisfies readonly AppEvent[];
 
 export function isAppEvent(value: unknown): value is AppEvent {
   return typeof value === 'string' && (EVENTS as readonly string[]).includes(value);

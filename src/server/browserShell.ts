@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBackupIpc } from '../app/handlers.ts';
 import { composeBackupService, type ComposedBackup } from '../app/compose.ts';
+import { createSettableClock } from '../app/testClock.ts';
 import { seedDemoData } from './demoData.ts';
 import { checkStartDirs } from '../app/startDirs.ts';
 import { startShell } from './shellServer.ts';
@@ -28,6 +29,13 @@ export interface BrowserShellOptions {
   readonly demo?: boolean;
   /** Streamed reads at this many bytes per second (demos, the cancel test). */
   readonly throttle?: number;
+  /** Run the backup scheduler (default true; most end-to-end tests turn it off). */
+  readonly scheduler?: boolean;
+  /**
+   * Only for the end-to-end tests: the service and the scheduler read a clock that starts at
+   * this instant and that POST /api/test-clock moves (in this time zone, if given).
+   */
+  readonly testClock?: { readonly start: string; readonly timeZone?: string };
   readonly log?: (message: string, error?: unknown) => void;
 }
 
@@ -44,22 +52,29 @@ export async function launchBrowserShell(options: BrowserShellOptions): Promise<
   const { isNew } = await checkStartDirs({ dataDir: options.dataDir, backupDir: options.backupDir, acceptNew: demo });
   const seeded = demo && isNew ? await seedDemoData(options.dataDir) : false;
   const throttle = options.throttle;
+  const testClock = options.testClock ? createSettableClock(options.testClock.start, options.testClock.timeZone) : undefined;
   const runtime = await composeBackupService({
     dataDir: options.dataDir,
     backupDir: options.backupDir,
     log,
     ...(throttle === undefined ? {} : { wrapFs: (fs) => throttleReads(fs, throttle) }),
+    // With a test clock, a moved clock is noticed within a second (the jump between polls).
+    ...(testClock === undefined ? {} : { clock: testClock, schedulerTiming: { pollMs: 1000, busyRetryMs: 2000 } }),
   });
   try {
     // The page uploads the file it chose (browserBridge.ts): there is no dialog to show here.
-    const ipc = createBackupIpc({ runtime, chooseFile: async () => null, log });
+    // A browser tab cannot back up when the app quits: the page does not offer it.
+    const ipc = createBackupIpc({ runtime, chooseFile: async () => null, log, scheduler: runtime.scheduler, backupOnQuit: false });
     const shell = await startShell({
       ipc,
       uiDir: options.uiDir,
       uploadDir: await mkdtemp(join(tmpdir(), 'casevault-uploads-')),
       ...(options.port === undefined ? {} : { port: options.port }),
       log,
+      subscribe: (send) => runtime.onEvent((event) => send('backup:scheduler', event)),
+      ...(testClock === undefined ? {} : { testClock }),
     });
+    if (options.scheduler !== false) runtime.scheduler.start();
     return {
       url: shell.url,
       seeded,

@@ -10,8 +10,10 @@
  *   browsers send with every POST, must be http://127.0.0.1:<port> (no cross-site requests).
  *
  * Routes: GET / (the page, with the browser bridge's script added), GET /<asset>,
- * POST /api/invoke/<channel> (JSON payload → envelope), GET /api/events (Server-Sent Events),
- * POST /api/upload?name=<file name> (a backup file chosen in the page).
+ * POST /api/invoke/<channel> (JSON payload → envelope), GET /api/events (Server-Sent Events:
+ * each caller's progress, and the app's events such as the scheduler's, to every page),
+ * POST /api/upload?name=<file name> (a backup file chosen in the page), and, only when the
+ * shell was started with a test clock, POST /api/test-clock ({ advanceMs } or { set }).
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
@@ -19,6 +21,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BackupIpc, CallContext } from '../app/handlers.ts';
+import type { SettableClock } from '../app/testClock.ts';
 import { isChannel, unknownChannelMessage, type AppEvent, type EventPayloads } from '../contract/channels.ts';
 
 export interface ShellOptions {
@@ -29,6 +32,10 @@ export interface ShellOptions {
   readonly uploadDir: string;
   readonly port?: number;
   readonly log?: (message: string, error?: unknown) => void;
+  /** Events for every page (the scheduler's): the shell sends them down every event stream. */
+  readonly subscribe?: (send: CallContext['emit']) => () => void;
+  /** Only for the end-to-end tests: the clock POST /api/test-clock moves. Absent: that route does not exist. */
+  readonly testClock?: SettableClock;
 }
 
 export interface Shell {
@@ -72,6 +79,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
       for (const client of clients) client.write(frame);
     },
   };
+  const unsubscribe = options.subscribe?.((event, payload) => call.emit(event, payload)) ?? (() => {});
 
   let port = 0;
   let cookieName = '';
@@ -121,6 +129,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     }
     if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
     if (url.pathname === '/api/upload') return upload(req, res, url);
+    if (url.pathname === '/api/test-clock') return moveTestClock(req, res);
     const channel = decodeURIComponent(url.pathname.slice('/api/invoke/'.length));
     if (!url.pathname.startsWith('/api/invoke/') || !isChannel(channel)) {
       return send(res, 404, 'application/json', JSON.stringify({ error: unknownChannelMessage(channel) }));
@@ -146,6 +155,21 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     sendJson(res, { success: true, message: 'File chosen', cancelled: false, filePath: path, fileName: name });
   }
 
+  /** Test-only: 404 unless the shell has a test clock; `{ advanceMs }` or `{ set: ISO }`, answers `{ now }`. */
+  async function moveTestClock(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const clock = options.testClock;
+    if (!clock) return send(res, 404, 'text/plain; charset=utf-8', 'no test clock: the shell was not started with one');
+    let body: { advanceMs?: unknown; set?: unknown };
+    try {
+      body = JSON.parse(await readBody(req, MAX_JSON_BYTES)) as typeof body;
+    } catch {
+      return send(res, 400, 'text/plain; charset=utf-8', 'test clock: the body must be JSON');
+    }
+    if (typeof body?.advanceMs === 'number' && Number.isFinite(body.advanceMs)) return sendJson(res, { now: clock.advance(body.advanceMs).toISOString() });
+    if (typeof body?.set === 'string' && Number.isFinite(Date.parse(body.set))) return sendJson(res, { now: clock.set(body.set).toISOString() });
+    return send(res, 400, 'text/plain; charset=utf-8', 'test clock: give { "advanceMs": number } or { "set": "ISO 8601 time" }');
+  }
+
   async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
     const path = resolve(uiRoot, `.${decodeURIComponent(pathname)}`);
     if (!path.startsWith(uiRoot + sep)) return send(res, 404, 'text/plain; charset=utf-8', 'not found');
@@ -168,6 +192,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     close: async () => {
+      unsubscribe();
       for (const client of clients) client.end();
       clients.clear();
       server.closeAllConnections();

@@ -1,7 +1,7 @@
 /**
  * `npm start` without Electron: the browser shell on a data dir (the demo data by default).
  *   node --import tsx src/server/start.ts [--data-dir D] [--backup-dir B] [--ui-dir dist/ui]
- *        [--port 0] [--no-demo] [--throttle BYTES_PER_SECOND] [--exit-with-stdin]
+ *        [--port 0] [--no-demo] [--throttle BYTES_PER_SECOND] [--exit-with-stdin] [--test-clock ISO]
  * Prints `casevault shell: <url>` (the URL carries the secret token) and serves until
  * SIGINT/SIGTERM, or until stdin closes with --exit-with-stdin. `--help` prints the usage
  * (exit 0); a usage mistake prints one line and the usage (exit 2); a data dir or backup dir
@@ -29,6 +29,7 @@ const shell = await launchBrowserShell({
   port: args.port,
   demo: args.demo,
   ...(args.throttle === undefined ? {} : { throttle: args.throttle }),
+  ...(args.testClock === undefined ? {} : { testClock: { start: args.testClock } }),
 }).catch((error: unknown) => {
   // What the person can fix (a wrong path, a data dir in use) is one line; a bug keeps its stack.
   const newFolder = isBackupError(error) && (error.code === 'NOT_FOUND' || error.code === 'NOT_A_DATA_DIR');

@@ -8,13 +8,17 @@
  *   table (src/app/handlers.ts), which validates the payload and answers with an envelope.
  * - Progress goes back to the calling window (`webContents.send('backup:progress', …)`);
  *   `backup:cancel` aborts the operation's AbortController.
+ * - The backup scheduler (src/app/scheduler.ts) runs here: its events go to the window
+ *   (`backup:scheduler`), each alarm it raises is a desktop notification, powerMonitor's
+ *   'resume' makes it check at once (a missed run made up), and quitting waits for the
+ *   backup at quit where the policy asks for one (before-quit: prevent, run, then quit).
  * Built by src/electron/build.ts into dist/electron/main.js (+ preload.cjs) and started by
  * `npm start` where an Electron binary is installed.
  */
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, type IpcMain, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, Notification, powerMonitor, protocol, session, type IpcMain, type IpcMainInvokeEvent } from 'electron';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CHANNELS, type Failure } from '../../contract/channels.ts';
+import { ALARM_TEXTS, CHANNELS, type Alarm, type Failure } from '../../contract/channels.ts';
 import { createBackupIpc, type BackupIpc, type CallContext } from '../../app/handlers.ts';
 import { composeBackupService, type ComposedBackup } from '../../app/compose.ts';
 
@@ -129,6 +133,8 @@ export async function main(options: MainOptions): Promise<ComposedBackup> {
   const backupIpc = createBackupIpc({
     runtime,
     log,
+    scheduler: runtime.scheduler,
+    backupOnQuit: true,
     chooseFile: async () => {
       const dialogOptions = {
         title: 'Choose a backup to restore',
@@ -141,7 +147,25 @@ export async function main(options: MainOptions): Promise<ComposedBackup> {
   });
   registerBackupChannels(ipcMain, backupIpc);
   window = createWindow(options);
+  runtime.onEvent((event) => {
+    if (window && !window.webContents.isDestroyed()) window.webContents.send('backup:scheduler', event);
+    if (event.type === 'alarms') for (const alarm of event.raised) notify(alarm, () => window?.show());
+  });
+  powerMonitor.on('resume', () => runtime.scheduler.resume());
+  runtime.scheduler.start();
   app.on('window-all-closed', () => app.quit());
+  // "On app quit": the quit waits for the backup the policy asks for (none: it goes at once).
+  let quitRun: 'none' | 'running' | 'done' = 'none';
+  app.on('before-quit', (event) => {
+    if (quitRun === 'done') return;
+    event.preventDefault();
+    if (quitRun === 'running') return;
+    quitRun = 'running';
+    void runtime.scheduler.atQuit().finally(() => {
+      quitRun = 'done';
+      app.quit();
+    });
+  });
   let closing = false;
   app.on('will-quit', (event) => {
     if (closing) return;
@@ -150,6 +174,15 @@ export async function main(options: MainOptions): Promise<ComposedBackup> {
     void runtime.close().finally(() => app.quit());
   });
   return runtime;
+}
+
+/** A desktop notification for an alarm; clicking it shows the window. */
+function notify(alarm: Alarm, show: () => void): void {
+  if (!Notification.isSupported()) return;
+  const text = ALARM_TEXTS[alarm.code];
+  const notification = new Notification({ title: text.title, body: `${alarm.message} ${text.advice}` });
+  notification.on('click', show);
+  notification.show();
 }
 
 /** Where the app keeps its data: CASEVAULT_DATA_DIR / CASEVAULT_BACKUP_DIR, else the userData folder. */
