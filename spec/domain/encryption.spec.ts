@@ -146,8 +146,8 @@ describe('encrypted export, verify, restore', () => {
 describe('encryption on with its keys unavailable', () => {
   const cases: [string, (w: World) => Promise<void>, string][] = [
     ['the keyring is damaged', async (w) => w.memfs.writeFile(`${BACKUP_DIR}/${KEYRING_FILE}`, new TextEncoder().encode('{"version":1,')), 'KEY_FILE_DAMAGED'],
-    ['the keyring is missing', async (w) => w.memfs.remove(`${BACKUP_DIR}/${KEYRING_FILE}`), 'KEY_FILE_DAMAGED'],
-    ['the key file is missing', async (w) => w.memfs.remove(`${BACKUP_DIR}/${KEY_FILE}`), 'KEY_FILE_DAMAGED'],
+    ['the keyring is missing', async (w) => w.memfs.remove(`${BACKUP_DIR}/${KEYRING_FILE}`), 'ENCRYPTION_UNAVAILABLE'],
+    ['the key file is missing', async (w) => w.memfs.remove(`${BACKUP_DIR}/${KEY_FILE}`), 'ENCRYPTION_UNAVAILABLE'],
     [
       'a recipient is damaged',
       async (w) => {
@@ -165,7 +165,14 @@ describe('encryption on with its keys unavailable', () => {
     await w.service.exportNow();
     await breakIt(w);
     const names = await w.memfs.readdir(BACKUP_DIR);
-    expect(await codeOf(w.service.exportNow())).toBe(code);
+    const error = (await w.service.exportNow().catch((e: unknown) => e)) as BackupError;
+    expect(error.code).toBe(code);
+    if (code === 'ENCRYPTION_UNAVAILABLE') {
+      // What is missing, and the two ways out: the files back from a copy, or `key off` explicitly.
+      expect(error.message).toMatch(_what.includes('keyring') ? new RegExp(KEYRING_FILE.replace('.', '\\.')) : new RegExp(KEY_FILE.replace('.', '\\.')));
+      expect(error.message).toMatch(/from (another|a) copy/);
+      expect(error.message).toMatch(/casevault key off/);
+    }
     expect((await w.memfs.readdir(BACKUP_DIR)).filter((n) => !n.startsWith('casevault-audit') && !names.includes(n))).toEqual([]);
   });
 

@@ -41,4 +41,5 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   WRONG_PASSWORD: 'The password is wrong',
   ENCRYPTED_DAMAGED: 'The encrypted backup is damaged or was altered',
   KEY_FILE_DAMAGED: 'The key file is damaged',
+  ENCRYPTION_UNAVAILABLE: 'Encrypted backups are on, but their keys are missing',
 };

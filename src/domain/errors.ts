@@ -37,6 +37,7 @@ export const ERROR_CODES = [
   'WRONG_PASSWORD',
   'ENCRYPTED_DAMAGED',
   'KEY_FILE_DAMAGED',
+  'ENCRYPTION_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

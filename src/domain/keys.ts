@@ -10,7 +10,8 @@
  *
  * Export decides from these files alone whether to encrypt (encryptionPlan): encryption on
  * with its keys missing or damaged is a failure, never a plaintext backup; a key file, or an
- * encrypted backup, without a keyring counts as "on with its keys missing". Turning it off
+ * encrypted backup, without a keyring counts as "on with its keys missing" (ENCRYPTION_UNAVAILABLE;
+ * KEY_FILE_DAMAGED is for a damaged file). Turning it off
  * is an explicit act (`setEncryption(false)`, audited by the service).
  */
 import type { SecretKey } from '../ports/encryption.ts';
@@ -109,8 +110,8 @@ function encryptionOf(deps: BackupDeps, op: string) {
 /**
  * The public keys a new backup is encrypted to, or null for a plaintext backup (encryption
  * never set up, or turned off explicitly). Rejects with KEY_FILE_DAMAGED when encryption is
- * on and its keys are missing or damaged, UNSUPPORTED when this build cannot encrypt: the
- * export then writes nothing, never a plaintext backup.
+ * on and its keys are damaged, ENCRYPTION_UNAVAILABLE when they are missing, UNSUPPORTED
+ * when this build cannot encrypt: the export then writes nothing, never a plaintext backup.
  */
 export async function encryptionPlan(deps: BackupDeps, config: BackupConfig, op = 'export'): Promise<string[] | null> {
   const { fs } = deps;
@@ -128,13 +129,18 @@ export async function encryptionPlan(deps: BackupDeps, config: BackupConfig, op 
     const encrypted = (await fs.exists(dir)) && (await fs.readdir(dir)).some((n) => n.endsWith(ENCRYPTED_EXTENSION));
     if (!hasKeyFile && !encrypted) return null;
     throw new BackupError(
-      'KEY_FILE_DAMAGED',
-      `${op}: ${dir} holds ${hasKeyFile ? KEY_FILE : 'encrypted backups'} but not ${KEYRING_FILE}, the public keys backups are encrypted to; ${never}. Put ${KEYRING_FILE} back from a copy, or turn encryption off explicitly (casevault key off)`,
+      'ENCRYPTION_UNAVAILABLE',
+      `${op}: encryption is on (${dir} holds ${hasKeyFile ? KEY_FILE : 'encrypted backups'}), but ${KEYRING_FILE}, the public keys backups are encrypted to, is missing; ${never}. Put ${KEYRING_FILE} back from another copy (another backup drive, a copy of this folder), or, to make unencrypted backups from now on, turn encryption off explicitly: casevault key off`,
     );
   }
   if (ring.encryption === 'off') return null;
-  if (!hasKeyFile) throw new BackupError('KEY_FILE_DAMAGED', `${op}: encryption is on but ${KEY_FILE} (the password's key) is missing from ${dir}; ${never}. Put it back from a copy, or set a new password with the recovery key (casevault key passwd)`);
-  if (ring.recipients.length === 0) throw new BackupError('KEY_FILE_DAMAGED', `${op}: encryption is on but ${KEYRING_FILE} lists no public key to encrypt to; ${never}`);
+  if (!hasKeyFile) {
+    throw new BackupError(
+      'ENCRYPTION_UNAVAILABLE',
+      `${op}: encryption is on, but ${KEY_FILE} (the password's key) is missing from ${dir}; ${never}. Put it back from another copy, or set a new password with the recovery key (casevault key passwd --recovery-key-file F), or, to make unencrypted backups from now on, turn encryption off explicitly: casevault key off`,
+    );
+  }
+  if (ring.recipients.length === 0) throw new BackupError('ENCRYPTION_UNAVAILABLE', `${op}: encryption is on, but ${KEYRING_FILE} lists no public key to encrypt to; ${never}. Put ${KEYRING_FILE} back from another copy, or turn encryption off explicitly: casevault key off`);
   const encryption = encryptionOf(deps, op);
   return ring.recipients.map((r) => {
     try {
@@ -148,7 +154,7 @@ export async function encryptionPlan(deps: BackupDeps, config: BackupConfig, op 
 /** Remembers which public keys `fileName` was encrypted to (before it is renamed into place). */
 export async function recordRecipients(deps: BackupDeps, config: BackupConfig, fileName: string, recipients: readonly string[]): Promise<void> {
   await updateKeyring(deps, config.backupDir, (ring) => {
-    if (!ring) throw new BackupError('KEY_FILE_DAMAGED', `export: ${KEYRING_FILE} disappeared during the export; no backup was made`);
+    if (!ring) throw new BackupError('ENCRYPTION_UNAVAILABLE', `export: ${KEYRING_FILE} disappeared during the export; no backup was made. Put it back from another copy, or turn encryption off explicitly: casevault key off`);
     return { ...ring, backups: { ...ring.backups, [fileName]: [...recipients] } };
   });
 }
@@ -169,7 +175,7 @@ export async function recipientsOf(deps: BackupDeps, config: BackupConfig, path:
 /**
  * The secret keys `unlock` gives for the backup at `path`: the recovery key as typed, or the
  * password slot's key from the key file beside the backup (else the backup dir's). Rejects
- * with ENCRYPTED_NEEDS_KEY (nothing given), WRONG_PASSWORD, KEY_FILE_DAMAGED, INVALID_INPUT
+ * with ENCRYPTED_NEEDS_KEY (nothing given), WRONG_PASSWORD, KEY_FILE_DAMAGED, ENCRYPTION_UNAVAILABLE (no key file), INVALID_INPUT
  * (not a secret key).
  */
 export async function keysFor(deps: BackupDeps, config: BackupConfig, path: string, unlock: Unlock | undefined, op: string): Promise<SecretKey[]> {
@@ -181,7 +187,7 @@ export async function keysFor(deps: BackupDeps, config: BackupConfig, path: stri
     let keyFile: string | undefined;
     for (const dir of dirs) if (!keyFile && (await deps.fs.exists(keyFilePath(deps, dir)))) keyFile = keyFilePath(deps, dir);
     if (!keyFile) {
-      throw new BackupError('KEY_FILE_DAMAGED', `${op}: ${name} is encrypted, but there is no ${KEY_FILE} (the password's key) beside it or in ${config.backupDir}; the recovery key still opens it`);
+      throw new BackupError('ENCRYPTION_UNAVAILABLE', `${op}: ${name} is encrypted, but there is no ${KEY_FILE} (the password's key) beside it or in ${config.backupDir}, so the password cannot open it; the recovery key still does (--recovery-key-file F), or put ${KEY_FILE} back from another copy`);
     }
     keys.push(await encryptionOf(deps, op).openKeyFile(await deps.fs.readFile(keyFile), unlock.password, keyFile));
   }
@@ -268,7 +274,7 @@ export async function changePassword(deps: BackupDeps, config: BackupConfig, unl
   if (!ring || ring.recipients.length === 0) throw new BackupError('NOT_FOUND', `${op}: no encryption keys are set up in ${config.backupDir} (casevault key init)`);
   const keyFile = keyFilePath(deps, config.backupDir);
   if (unlock.password !== undefined) {
-    if (!(await deps.fs.exists(keyFile))) throw new BackupError('KEY_FILE_DAMAGED', `${op}: ${KEY_FILE} is missing from ${config.backupDir}; give the recovery key instead of the old password`);
+    if (!(await deps.fs.exists(keyFile))) throw new BackupError('ENCRYPTION_UNAVAILABLE', `${op}: ${KEY_FILE} is missing from ${config.backupDir}; give the recovery key instead of the old password`);
     const key = await encryption.openKeyFile(await deps.fs.readFile(keyFile), unlock.password, keyFile);
     await writeFileAtomic(deps.fs, config.backupDir, KEY_FILE, await encryption.sealKeyFile(key, pass));
     return { ...(await showKeys(deps, config)), newKey: false };
@@ -326,7 +332,7 @@ export async function setEncryption(deps: BackupDeps, config: BackupConfig, on: 
   await updateKeyring(deps, config.backupDir, async (ring) => {
     if (on) {
       if (!ring || ring.recipients.length === 0) throw new BackupError('NOT_FOUND', `${op}: no encryption keys are set up in ${config.backupDir} (casevault key init)`);
-      if (!(await deps.fs.exists(keyFilePath(deps, config.backupDir)))) throw new BackupError('KEY_FILE_DAMAGED', `${op}: ${KEY_FILE} is missing; set a new password with the recovery key (key passwd) first`);
+      if (!(await deps.fs.exists(keyFilePath(deps, config.backupDir)))) throw new BackupError('ENCRYPTION_UNAVAILABLE', `${op}: ${KEY_FILE} is missing; set a new password with the recovery key (key passwd) first, or put it back from another copy`);
     }
     return ring ? { ...ring, encryption: on ? 'on' : 'off' } : { version: KEYRING_VERSION, encryption: 'off', recipients: [], backups: {} };
   });
