@@ -10,6 +10,8 @@ import { readState, recordOf } from '../../src/domain/backupState.ts';
 import type { BackupDeps } from '../../src/domain/deps.ts';
 import { createBackupService } from '../../src/domain/service.ts';
 import { readStatus } from '../../src/domain/status.ts';
+import { readKeyring } from '../../src/domain/keys.ts';
+import { writePolicy } from '../../src/domain/policy.ts';
 import { createAgeEncryption } from '../../src/infra/age/index.ts';
 import { populate } from '../support/dataDirState.ts';
 import { createMemoryHarness } from '../support/memoryHarness.ts';
@@ -85,5 +87,23 @@ describe('run-due with encryption on', () => {
     const codes = (await readStatus(w.deps, w.h.config)).alarms.map((a) => a.code);
     expect(codes).toContain('DRILL_FAILED');
     expect(codes).not.toContain('DRILL_NEEDS_KEY');
+  });
+});
+
+describe('prune with encrypted backups', () => {
+  it('forgets the recipients recorded for the backups it deletes (casevault-keys.json), and only theirs', async () => {
+    const w = await world();
+    await writePolicy(w.deps, w.h.config, { retention: { keepLast: 1, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0 } });
+    const made: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      made.push((await w.service.exportNow()).fileName);
+      w.advance(HOUR);
+    }
+    const ring = async () => Object.keys((await readKeyring(w.deps, w.h.config.backupDir))!.backups).sort();
+    expect(await ring()).toEqual([...made].sort());
+    const pruned = await w.service.prune();
+    const kept = (await w.service.listBackups()).map((b) => b.fileName);
+    expect(pruned.deleted.length).toBeGreaterThan(0);
+    expect(await ring()).toEqual([...kept].sort());
   });
 });

@@ -65,4 +65,14 @@ describe('run-due and drill with encryption on', () => {
     expect(help.stdout).toMatch(/--recovery-key-file/);
     expect(help.stdout).toMatch(/CASEVAULT_PASSWORD/);
   }, 120_000);
+
+  it('verify --help and restore --help name the key flags in their usage line and say when they are needed', async () => {
+    for (const command of ['verify', 'restore']) {
+      const help = await cli([command, '--help']);
+      const [usage] = help.stdout.split('\n');
+      expect(usage, command).toMatch(/\[--password-file F \| --recovery-key-file F\]/);
+      expect(help.stdout, command).toMatch(/encrypted backup \(\.zip\.age\)/);
+      expect(help.stdout, command).toMatch(/CASEVAULT_PASSWORD/);
+    }
+  }, 60_000);
 });

@@ -159,6 +159,22 @@ export async function recordRecipients(deps: BackupDeps, config: BackupConfig, f
   });
 }
 
+/**
+ * Forgets the recipients recorded for backups that are no longer in the backup dir (a prune
+ * or a delete removed them). The folder is read inside the update, so a backup an export is
+ * about to rename into place (its record is written first) is kept while its `.partial` is
+ * there. Writes nothing when there is no keyring or nothing to forget.
+ */
+export async function forgetMissingRecipients(deps: BackupDeps, config: BackupConfig): Promise<void> {
+  const dir = config.backupDir;
+  const stale = (ring: Keyring | null, present: Set<string>) => Object.keys(ring?.backups ?? {}).filter((name) => !present.has(name) && !present.has(`${name}.partial`));
+  if (stale(await readKeyring(deps, dir), new Set(await deps.fs.readdir(dir))).length === 0) return;
+  await updateKeyring(deps, dir, async (ring) => {
+    const gone = new Set(stale(ring, new Set(await deps.fs.readdir(dir))));
+    return { ...ring!, backups: Object.fromEntries(Object.entries(ring!.backups).filter(([name]) => !gone.has(name))) };
+  });
+}
+
 /** The public keys a backup was made for, from the keyring beside it or the backup dir's; null if unknown. */
 export async function recipientsOf(deps: BackupDeps, config: BackupConfig, path: string): Promise<readonly string[] | null> {
   const name = deps.fs.basename(path);

@@ -22,6 +22,7 @@ import { listBackups, type BackupListing } from './listBackups.ts';
 import { timeZoneOf } from './localTime.ts';
 import { readPolicy, type Policy } from './policy.ts';
 import { decideRetention, type RetentionDecision } from './retention.ts';
+import { forgetMissingRecipients } from './keys.ts';
 
 export const DELETING_SUFFIX = '.deleting';
 
@@ -142,6 +143,8 @@ export async function forgetMissingBackups(deps: BackupDeps, config: BackupConfi
     const present = new Set(await deps.fs.readdir(config.backupDir));
     return Object.keys((await readState(deps, config)).backups).filter((name) => !present.has(name));
   };
+  // The keyring's per-backup recipients of deleted encrypted backups go too (a damaged keyring is left as it is: the export reports it).
+  await bestEffort(deps, 'prune: forgetting the recipients of deleted backups', () => forgetMissingRecipients(deps, config));
   if ((await stale()).length === 0) return;
   await updateState(deps, config, async (state) => {
     const present = new Set(await deps.fs.readdir(config.backupDir));

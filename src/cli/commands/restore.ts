@@ -9,14 +9,16 @@ import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, LATEST, backupPath, dirsForF
 
 export const command: Command = {
   name: 'restore',
-  usage: 'casevault restore FILE|latest [--data-dir D] [--backup-dir B] [--json]',
+  usage: 'casevault restore FILE|latest [--data-dir D] [--backup-dir B] [--password-file F | --recovery-key-file F] [--json]',
   summary: 'replace the data dir with the contents of a backup, all or nothing',
   description:
     'Checks the whole backup (every SHA-256, the database integrity) in a staging dir beside the\n' +
     'data dir before it swaps it in. The previous data dir is kept as <data dir>.safety-<time>.\n' +
     'Close the app first: the data dir must not be in use. Works onto a data dir that does not exist yet.\n' +
     "latest: the newest complete backup in the backup dir. The audit line goes to --backup-dir,\n" +
-    "else to FILE's folder if it is a backup dir, else the default.",
+    "else to FILE's folder if it is a backup dir, else the default.\n" +
+    'An encrypted backup (.zip.age) needs the password (--password-file F, else $CASEVAULT_PASSWORD,\n' +
+    'else asked for on a terminal) or the recovery key (--recovery-key-file F); a plain one neither.',
   flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [file] = positionals(args, ['FILE']);

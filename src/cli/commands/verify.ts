@@ -6,13 +6,15 @@ import { formatBytes, shellQuote } from '../output.ts';
 
 export const command: Command = {
   name: 'verify',
-  usage: 'casevault verify FILE|latest [--backup-dir B] [--json]',
+  usage: 'casevault verify FILE|latest [--backup-dir B] [--password-file F | --recovery-key-file F] [--json]',
   summary: 'check a backup completely without restoring it',
   description:
     'Checks the .sha256 sidecar (if present) against the whole file, inflates and hashes every\n' +
     "entry against the manifest, and integrity-checks the backup's database in scratch space.\n" +
     "latest: the newest complete backup in the backup dir. The audit line goes to --backup-dir,\n" +
-    "else to FILE's folder if it is a backup dir, else the default.",
+    "else to FILE's folder if it is a backup dir, else the default.\n" +
+    'An encrypted backup (.zip.age) needs the password (--password-file F, else $CASEVAULT_PASSWORD,\n' +
+    'else asked for on a terminal) or the recovery key (--recovery-key-file F); a plain one neither.',
   flags: [BACKUP_DIR_FLAG, PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [file] = positionals(args, ['FILE']);
