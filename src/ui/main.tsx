@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { BackupSettings } from './settings/BackupSettings.tsx';
 import { createBackupStore } from './settings/backupStore.ts';
+import { createProtectionStore } from './settings/protectionStore.ts';
 import { createToastStore } from './toasts/toastStore.ts';
 import './styles.css';
 
@@ -10,5 +11,9 @@ if (!window.app) {
   root.textContent = 'casevault: window.app is missing; open this page through the app or the browser shell (npm start).';
 } else {
   const toasts = createToastStore();
-  render(<BackupSettings store={createBackupStore(window.app, toasts)} toasts={toasts} />, root);
+  // Each store tells the other what changed: an export changes the status, a pin the list.
+  let protection: ReturnType<typeof createProtectionStore> | null = null;
+  const backups = createBackupStore(window.app, toasts, { onChanged: () => void protection?.reloadStatus() });
+  protection = createProtectionStore(window.app, toasts, { reloadBackups: (options) => backups.reload(options) });
+  render(<BackupSettings store={backups} protectionStore={protection} toasts={toasts} />, root);
 }

@@ -6,6 +6,8 @@ import { useEffect, useRef } from 'preact/hooks';
  * returns to where it was when the dialog closes.
  */
 export function ConfirmDialog(props: {
+  /** Distinguishes two dialogs on one page (their titles' ids). */
+  id?: string;
   open: boolean;
   title: string;
   confirmLabel: string;
@@ -31,14 +33,14 @@ export function ConfirmDialog(props: {
     <dialog
       ref={ref}
       class="confirm"
-      aria-labelledby="confirm-title"
+      aria-labelledby={`${props.id ?? 'confirm'}-title`}
       data-testid="confirm-dialog"
       onCancel={(e) => {
         e.preventDefault();
         props.onCancel();
       }}
     >
-      <h2 id="confirm-title">{props.title}</h2>
+      <h2 id={`${props.id ?? 'confirm'}-title`}>{props.title}</h2>
       <div class="confirm-body">{props.children}</div>
       <div class="actions">
         <button type="button" onClick={props.onCancel}>

@@ -8,9 +8,10 @@ const CATEGORIES: { key: 'includeDatabase' | 'includeFiles' | 'includeMetadata';
   { key: 'includeMetadata', label: 'Settings', hint: 'preferences and app version' },
 ];
 
-export function ExportPanel({ state, store }: { state: BackupState; store: BackupStore }) {
+/** `blocked`: another operation of the page runs (a check, an undo). */
+export function ExportPanel({ state, store, blocked = false }: { state: BackupState; store: BackupStore; blocked?: boolean }) {
   const { options, operation } = state;
-  const busy = operation !== null;
+  const busy = operation !== null || blocked;
   const set = <K extends keyof ExportOptionsState>(key: K, value: ExportOptionsState[K]) => store.setOption(key, value);
   return (
     <section class="card" aria-labelledby="export-heading">

@@ -1,4 +1,4 @@
-import type { RunningOperation } from './backupStore.ts';
+import type { Progress } from '../../contract/channels.ts';
 import { formatBytes, percent } from '../format.ts';
 
 const PHASES = {
@@ -9,8 +9,16 @@ const PHASES = {
   swap: 'Switching to the restored data',
 } as const;
 
+const LABELS = { export: 'Export', restore: 'Restore', verify: 'Verify', drill: 'Check', undo: 'Undo' } as const;
+
 /** Progress of the running operation, with its Cancel button. */
-export function OperationProgress({ operation, onCancel }: { operation: RunningOperation; onCancel: () => void }) {
+export function OperationProgress({
+  operation,
+  onCancel,
+}: {
+  operation: { readonly kind: keyof typeof LABELS; readonly progress: Progress | null; readonly cancelling: boolean };
+  onCancel: () => void;
+}) {
   const p = operation.progress;
   const value = p ? percent(p.done, p.total) : 0;
   const detail = p
@@ -18,7 +26,7 @@ export function OperationProgress({ operation, onCancel }: { operation: RunningO
       ? `${formatBytes(p.done)} of ${formatBytes(p.total)}`
       : `${p.done} of ${p.total}`
     : 'Starting…';
-  const label = `${operation.kind === 'export' ? 'Export' : operation.kind === 'restore' ? 'Restore' : 'Verify'} progress`;
+  const label = `${LABELS[operation.kind]} progress`;
   return (
     <div class="operation" data-testid={`${operation.kind}-progress`}>
       <div class="operation-line">

@@ -1,10 +1,13 @@
 import type { BackupState, BackupStore } from './backupStore.ts';
+import type { ProtectionState, ProtectionStore } from './protectionStore.ts';
+import { formatDate } from '../format.ts';
 import { OperationProgress } from './ProgressBar.tsx';
 import { rememberOrigin } from './focusReturn.ts';
 
-export function RestorePanel({ state, store }: { state: BackupState; store: BackupStore }) {
+export function RestorePanel({ state, store, protection, protectionStore }: { state: BackupState; store: BackupStore; protection: ProtectionState; protectionStore: ProtectionStore }) {
   const { operation, selectedFile, pending } = state;
-  const busy = operation !== null || pending;
+  const busy = operation !== null || pending || protection.operation !== null || protection.pending;
+  const undo = protection.status?.undo ?? null;
   return (
     <section class="card" aria-labelledby="restore-heading">
       <h2 id="restore-heading">Restore from a file</h2>
@@ -38,6 +41,27 @@ export function RestorePanel({ state, store }: { state: BackupState; store: Back
         </button>
       </div>
       {operation?.kind === 'restore' && <OperationProgress operation={operation} onCancel={() => void store.cancel()} />}
+      {undo !== null && (
+        <div class="undo" data-testid="undo-offer">
+          <p>
+            The data from before the last restore{undo.restoredAt ? <> (on {formatDate(undo.restoredAt)})</> : null} is kept beside your data folder. You can put it back, all or
+            nothing.
+          </p>
+          <div class="actions">
+            <button
+              type="button"
+              disabled={busy}
+              onClick={(e) => {
+                rememberOrigin(e.currentTarget);
+                protectionStore.requestUndo();
+              }}
+            >
+              Undo the last restore…
+            </button>
+          </div>
+          {protection.operation?.kind === 'undo' && <OperationProgress operation={protection.operation} onCancel={() => void protectionStore.cancel()} />}
+        </div>
+      )}
     </section>
   );
 }

@@ -81,6 +81,8 @@ export interface BackupStore extends ReadableStore<BackupState> {
   /** Loads the list, the statistics and the current counts; returns the unsubscribe of progress events. */
   start(): () => void;
   refresh(): Promise<void>;
+  /** Reads the list and the statistics again (and the counts), without making the page wait. */
+  reload(options: { counts: boolean }): Promise<void>;
   setOption<K extends keyof ExportOptionsState>(key: K, value: ExportOptionsState[K]): void;
   exportNow(): Promise<void>;
   cancel(): Promise<void>;
@@ -95,7 +97,13 @@ export interface BackupStore extends ReadableStore<BackupState> {
 
 const OPERATION_NOUN: Record<OperationKind, string> = { export: 'Export', restore: 'Restore', verify: 'Verification' };
 
-export function createBackupStore(bridge: AppBridge, toasts: ToastStore): BackupStore {
+export interface BackupStoreHooks {
+  /** After an export, a restore or a deletion: what the status says has changed. */
+  readonly onChanged?: () => void;
+}
+
+export function createBackupStore(bridge: AppBridge, toasts: ToastStore, hooks: BackupStoreHooks = {}): BackupStore {
+  const changed = () => hooks.onChanged?.();
   const store = createStore<BackupState>({
     options: { includeDatabase: true, includeFiles: true, includeMetadata: true, compressionLevel: 6 },
     backups: null,
@@ -184,6 +192,7 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
     if (!response) return;
     // The page shows the data as it now is before it says how the restore went.
     await Promise.all([loadCounts(), loadBackups()]);
+    changed();
     if (response.success) {
       const m = response.metadata;
       const safety = response.safetyCopy ? ` The data it replaced is kept in ${response.safetyCopy} (until the next restore).` : '';
@@ -224,6 +233,14 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
       }
     },
 
+    async reload({ counts }) {
+      try {
+        await Promise.all([loadBackups(), counts ? loadCounts() : null]);
+      } catch (error) {
+        showBridgeError('Loading the backups', error);
+      }
+    },
+
     setOption(key, value) {
       store.update((s) => ({ options: { ...s.options, [key]: value } }));
     },
@@ -243,6 +260,7 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
         showFailure(response, 'export');
       }
       await loadBackups();
+      changed();
     },
 
     async cancel() {
@@ -270,6 +288,9 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
       } else {
         showFailure(response, 'verify', fileName);
       }
+      // What the list says of its last check may have changed.
+      await loadBackups();
+      changed();
     },
 
     requestDelete(fileName) {
@@ -328,6 +349,7 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore): Backup
         if (response.success) toasts.show({ type: 'success', title: response.message, message: `${confirmation.fileName} was deleted.` });
         else showFailure(response, 'delete', confirmation.fileName);
         await loadBackups();
+        changed();
       } catch (error) {
         showBridgeError('Delete', error);
       } finally {
