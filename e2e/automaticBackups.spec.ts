@@ -207,3 +207,38 @@ test('undo the last restore, from the keyboard: the data from before it is back,
   await page.reload();
   await expect(page.getByTestId('count-cases')).toHaveText('37');
 });
+
+test('automatic backups and pins from the keyboard alone, with what a screen reader is told', async ({ settings, page }) => {
+  const fileName = await settings.exportNow();
+  await settings.closeToasts();
+  const panel = page.getByRole('region', { name: 'Automatic backups' });
+  const on = panel.getByRole('checkbox', { name: 'Back up automatically' });
+  await on.focus();
+  await page.keyboard.press('Space');
+  await expect(on).toBeChecked();
+  // Enter in a field does not save (no implicit submission); only the button does.
+  const every = panel.getByRole('textbox', { name: 'Back up every (number)' });
+  await every.focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('6');
+  await page.keyboard.press('Enter');
+  await expect(settings.toast('success')).toHaveCount(0);
+  const save = panel.getByRole('button', { name: 'Save' });
+  await save.focus();
+  await page.keyboard.press('Enter');
+  await expect(settings.toast('success', 'Backup policy saved')).toBeVisible();
+  await expect(save).toBeFocused();
+  await page.reload();
+  await expect(page.getByRole('textbox', { name: 'Back up every (number)' })).toHaveValue('6');
+
+  // The pin is a toggle button: its state is pressed or not, said with its name.
+  const pin = page.getByRole('button', { name: `Pin ${fileName}` });
+  await expect(pin).toHaveAttribute('aria-pressed', 'false');
+  await pin.focus();
+  await page.keyboard.press('Enter');
+  await expect(pin).toHaveAttribute('aria-pressed', 'true');
+  await expect(pin).toBeFocused();
+  await expect(settings.rows().first().getByTestId('backup-kept')).toContainText('pinned');
+  // The chart is an image with its summary as its name; the summary is text in the page too.
+  await expect(page.getByRole('img', { name: /Last 90 days 1 backup in the last 90 days: 1 not checked yet\./ })).toBeVisible();
+});
