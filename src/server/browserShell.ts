@@ -1,6 +1,7 @@
 /**
  * The browser shell, composed: the demo data (if asked and the data dir is new), the backup
- * service for the data dir, the handler table, and the loopback server. Used by `npm start`
+ * service for the data dir with its scheduler (src/app), the handler table, and the loopback
+ * server, which sends the scheduler's events to every page. Used by `npm start`
  * (start.ts) and by the end-to-end tests, which run one per test on its own temp data dir.
  *
  * It shows the data dir it was given and never makes up another (startDirs.ts): a missing or
@@ -29,8 +30,6 @@ export interface BrowserShellOptions {
   readonly demo?: boolean;
   /** Streamed reads at this many bytes per second (demos, the cancel test). */
   readonly throttle?: number;
-  /** Run the backup scheduler (default true; most end-to-end tests turn it off). */
-  readonly scheduler?: boolean;
   /**
    * Only for the end-to-end tests: the service and the scheduler read a clock that starts at
    * this instant and that POST /api/test-clock moves (in this time zone, if given).
@@ -74,7 +73,8 @@ export async function launchBrowserShell(options: BrowserShellOptions): Promise<
       subscribe: (send) => runtime.onEvent((event) => send('backup:scheduler', event)),
       ...(testClock === undefined ? {} : { testClock }),
     });
-    if (options.scheduler !== false) runtime.scheduler.start();
+    // Started once the shell sends its events: the first check's alarms reach every page.
+    runtime.scheduler.start();
     return {
       url: shell.url,
       seeded,
