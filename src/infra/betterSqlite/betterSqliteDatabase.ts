@@ -84,8 +84,8 @@ export function createBetterSqliteDatabase(dataDir: string, options: BetterSqlit
       try {
         const tables = () => Number((handle.prepare(TABLE_COUNT_SQL).get() as { n: number }).n);
         // Before the journal mode is set: that alone rewrites the header of a file we refuse.
-        refuseUnversioned({ userVersion: () => userVersion(handle), tables }, path);
         sqliteCall('open', path, () => {
+          refuseUnversioned({ userVersion: () => userVersion(handle), tables }, path);
           handle.pragma('journal_mode = WAL');
           // FULL: a commit the app reported survives a power cut, also in WAL mode.
           handle.pragma('synchronous = FULL');
