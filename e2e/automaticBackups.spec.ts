@@ -20,6 +20,7 @@ test.describe('with the test clock', () => {
   test.use({ testClock: '2026-11-02T08:00:00.000Z', timezoneId: 'UTC' });
 
   test('turn schedules on, let days pass: backups appear, one catch-up after a sleep, and the timeline fills', async ({ settings, shell, page }) => {
+    test.slow(); // a backup made and verified per simulated day
     const panel = page.getByRole('region', { name: 'Automatic backups' });
     await expect(panel.getByTestId('last-backup')).toHaveText('No backup yet');
     await expect(panel.getByTestId('next-backup')).toHaveText('Next backup: none scheduled');
@@ -73,6 +74,7 @@ test.describe('with the test clock', () => {
     });
 
     test('prune keeps what the policy says, and the page says why', async ({ settings, shell, page }) => {
+      test.slow(); // a backup made and verified per simulated day
       await expect(settings.rows()).toHaveCount(1);
       for (let day = 1; day <= 4; day += 1) {
         await settings.advance(shell, DAY);

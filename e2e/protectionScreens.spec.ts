@@ -18,6 +18,7 @@ for (const viewport of [
   { width: 1024, height: 768 },
 ]) {
   test(`the page with automatic backups, a timeline and an alarm at ${viewport.width} wide (screenshot)`, async ({ settings, shell, page }) => {
+    test.slow(); // seven backups made and verified, one by one, on a shared machine
     await page.setViewportSize(viewport);
     await expect(settings.rows()).toHaveCount(1);
     for (let day = 1; day <= 6; day += 1) {
