@@ -294,7 +294,11 @@ export function createProtectionStore(bridge: AppBridge, toasts: ToastStore, hoo
       }
       if (!('results' in response)) return;
       const failed = response.results.filter((r) => r.result === 'failed');
-      const n = response.results.length;
+      const locked = response.results.filter((r) => r.result === 'needs-key').length;
+      const n = response.results.length - locked;
+      if (locked > 0) {
+        toasts.show({ type: 'info', title: 'Encrypted backups not opened', message: `${locked} encrypted backup${locked === 1 ? ' was' : 's were'} checked against ${locked === 1 ? 'its' : 'their'} checksum file only: opening ${locked === 1 ? 'it' : 'them'} needs the password or the recovery key.` });
+      }
       if (failed.length > 0) {
         toasts.show({
           type: 'error',
@@ -302,7 +306,8 @@ export function createProtectionStore(bridge: AppBridge, toasts: ToastStore, hoo
           message: `${failed.map((f) => `${f.fileName}: ${ERROR_TITLES[f.code ?? 'INTERNAL']}`).join('; ')}. Do not rely on ${failed.length === 1 ? 'it' : 'them'}: back up now.`,
           details: failed.map((f) => `${f.fileName} (${f.code}): ${f.message}`).join('\n'),
         });
-      } else if (n === 0) toasts.show({ type: 'info', title: 'Nothing to check', message: 'There is no backup to check yet.' });
+      } else if (n === 0 && locked === 0) toasts.show({ type: 'info', title: 'Nothing to check', message: 'There is no backup to check yet.' });
+      else if (n === 0) return;
       else toasts.show({ type: 'success', title: response.message, message: `${n} backup${n === 1 ? ' is' : 's are'} intact: every entry matches its SHA-256.` });
     },
 
