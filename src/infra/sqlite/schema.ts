@@ -49,10 +49,8 @@ export function migrate(db: SqlRunner, file: string): void {
 
 /** Throws UNSUPPORTED for a database with tables but version 0; call it before anything writes (a journal-mode change does). */
 export function refuseUnversioned(db: Pick<SqlRunner, 'userVersion' | 'tables'>, file: string): void {
-  if (db.userVersion() === 0 && db.tables() > 0) throw new BackupError('UNSUPPORTED', unversionedMessage('open', file));
-}
-
-/** Why a database with tables but schema version 0 is refused (by an open, or by a restore before it swaps). */
-export function unversionedMessage(operation: string, what: string): string {
-  return `${operation}: ${what} has tables but no schema version (user_version 0): no migration of this app made it, so it cannot be brought up to date; nothing was changed`;
+  if (db.userVersion() === 0 && db.tables() > 0) {
+    // restoreBackup.ts says the same of a backup's database before it swaps (the domain cannot import this).
+    throw new BackupError('UNSUPPORTED', `open: ${file} has tables but no schema version (user_version 0): no migration of this app made it, so it cannot be brought up to date; nothing was changed`);
+  }
 }
