@@ -211,13 +211,14 @@ export function createZipWriter(output: WriteHandle, options: ZipWriterOptions):
       ahead.push({ block: next.value, plan });
       aheadBytes += next.value.byteLength;
     };
-    do await pull();
-    while (!ended && aheadBytes < lookahead);
     // Folders and empty entries are stored (no data); so is an entry seen whole in which no
     // stretch compresses (an entry under SMALL is deflated; a short tail does not count).
-    // A longer one is deflated: a compressible part may come later.
-    const nothingToDeflate = ahead.every((a) => (a.plan ? !a.plan.some((s) => s.deflate) : ahead.length > 1));
-    entry.method = ahead.length === 0 || entry.directory || level === 0 || (ended && nothingToDeflate) ? 0 : 8;
+    // A longer one is deflated: a compressible part may come later. The lookahead stops at
+    // the first block with something to deflate (the entry is method 8 then, whatever follows).
+    const nothingToDeflate = () => ahead.every((a) => (a.plan ? !a.plan.some((s) => s.deflate) : ahead.length > 1));
+    do await pull();
+    while (!ended && aheadBytes < lookahead && nothingToDeflate());
+    entry.method = ahead.length === 0 || entry.directory || level === 0 || (ended && nothingToDeflate()) ? 0 : 8;
     enqueue([() => localHeader(entry)], 0);
     let dictionary: Uint8Array | undefined;
     while (ahead.length > 0) {
