@@ -49,8 +49,16 @@ interface Source {
 }
 
 const OP = 'export';
-/** Documents opened and read ahead of the one being archived. */
-const READ_AHEAD = 4;
+/**
+ * Documents opened and read ahead of the one being archived: up to READ_AHEAD of them, and
+ * READ_AHEAD_BYTES of their first chunks (a first chunk is at most 1 MiB, the file system's
+ * read size, and at most the document). Four large documents ahead (as before) keep the
+ * deflaters fed; small ones need more, or each one's open, stat, read and close wait their
+ * trips through the threadpool a few documents at a time (issue 15: 20,000 of ~24 KB).
+ */
+const READ_AHEAD = 16;
+const READ_AHEAD_BYTES = 5 << 20;
+const firstChunk = (source: Source) => Math.min(source.size, 1 << 20);
 const NO_COUNTS: Counts = { users: 0, cases: 0, tasks: 0, hearings: 0, orders: 0 };
 
 export async function exportNow(
@@ -150,9 +158,15 @@ export async function exportNow(
       }
       manifest.push({ path: source.name, size, sha256 });
     };
-    // The next READ_AHEAD documents are opened and their first chunk read while one is archived.
+    // The next documents are opened and their first chunk read while one is archived.
+    let aheadBytes = 0; // first chunks of the documents in `ahead`
     for (let i = 0; i < sources.length; i += 1) {
-      while (ahead.length < Math.min(READ_AHEAD + 1, sources.length - i)) ahead.push(readAhead(fs.readStream(sources[i + ahead.length]!.path)));
+      for (let n = i + ahead.length; n < sources.length && ahead.length <= READ_AHEAD; n += 1) {
+        if (ahead.length > 0 && aheadBytes + firstChunk(sources[n]!) > READ_AHEAD_BYTES) break;
+        aheadBytes += firstChunk(sources[n]!);
+        ahead.push(readAhead(fs.readStream(sources[n]!.path)));
+      }
+      aheadBytes -= firstChunk(sources[i]!);
       await archive(sources[i]!, ahead.shift());
     }
     let counts: Counts = NO_COUNTS;
