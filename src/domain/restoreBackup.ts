@@ -55,9 +55,15 @@ export async function restoreFromZip(
     }
     await fs.mkdir(paths.stagingDir, { mode: 0o700 });
     try {
+      // Each folder is created once (a mkdir per document cost a trip through the threadpool
+      // and two system calls; 20,000 documents share 256 folders).
+      const folders = new Map<string, Promise<void>>();
       await extractEntries(deps, backup, async (item) => {
         const target = fs.join(paths.stagingDir, item.path);
-        await fs.mkdir(fs.dirname(target), { mode: 0o700 });
+        const folder = fs.dirname(target);
+        let created = folders.get(folder);
+        if (!created) folders.set(folder, (created = fs.mkdir(folder, { mode: 0o700 })));
+        await created;
         return fs.openWrite(target, { mode: 0o600, exclusive: true });
       }, 'extract', OP, run);
       if (backup.metadata.options.includeDatabase) await checkStagedDatabase(deps, fs.join(paths.stagingDir, DATABASE_FILE));
