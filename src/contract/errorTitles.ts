@@ -42,4 +42,9 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   ENCRYPTED_DAMAGED: 'The encrypted backup is damaged or was altered',
   KEY_FILE_DAMAGED: 'The key file is damaged',
   ENCRYPTION_UNAVAILABLE: 'Encrypted backups are on, but their keys are missing',
+  DEST_UNREACHABLE: 'The copy destination cannot be reached',
+  DEST_ACCESS_DENIED: 'The copy destination refused access',
+  DEST_NOT_FOUND: 'The copy destination does not exist',
+  DEST_FILE_TOO_LARGE: 'The copy destination cannot hold a file this large',
+  COPY_MISMATCH: 'The copy does not match the backup',
 };

@@ -38,6 +38,11 @@ export const ERROR_CODES = [
   'ENCRYPTED_DAMAGED',
   'KEY_FILE_DAMAGED',
   'ENCRYPTION_UNAVAILABLE',
+  'DEST_UNREACHABLE',
+  'DEST_ACCESS_DENIED',
+  'DEST_NOT_FOUND',
+  'DEST_FILE_TOO_LARGE',
+  'COPY_MISMATCH',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -5,3 +5,4 @@ export type * from './fileSystem.ts';
 export type * from './hashing.ts';
 export type * from './scheduler.ts';
 export type * from './encryption.ts';
+export type * from './destination.ts';
