@@ -170,6 +170,11 @@ const BAD_PAYLOADS: Record<Channel, unknown[]> = {
   'backup:pinBackup': [undefined, { fileName: 'a.zip' }, { pinned: true }, { fileName: '', pinned: true }, { fileName: '../data/database.sqlite', pinned: true }],
   'backup:drillNow': [1, { all: 'yes' }, { operationId: '../x' }, { paths: ['/etc'] }],
   'backup:undoRestore': ['x', { safetyCopy: '/tmp/x' }, { operationId: '' }],
+  'backup:getKeys': [1, { secret: true }],
+  'backup:beginKeySetup': [undefined, {}, { password: '' }, { password: 'x'.repeat(1025) }, { password: 'long enough', extra: 1 }],
+  'backup:confirmKeySetup': [undefined, { setupId: 'a' }, { setupId: '../x', recoveryKey: 'k' }, { setupId: 'a', recoveryKey: 'k'.repeat(257) }],
+  'backup:changePassword': [{ newPassword: 'long enough' }, { unlock: {}, newPassword: 'long enough' }, { unlock: { password: 'a', recoveryKey: 'b' }, newPassword: 'long enough' }],
+  'backup:setEncryption': [undefined, {}, { on: 'yes' }],
 };
 
 let runtime: Runtime;

@@ -10,6 +10,10 @@
  *     the detail in the log.
  * A renderer names a backup by its file name in the backup dir, or by a path that the
  * file dialog (or the browser shell's upload) returned; any other path is refused.
+ * Encryption (issue 13): a password or recovery key comes in (to open a backup, set up or
+ * change the keys) and never goes back out: not in a response, an event, the log or the
+ * audit log. Only the set-up's new recovery key leaves, once; the set-up then waits here, in
+ * memory, for it to be typed back (KEY_SETUP_TTL_MS, one at a time: a new one replaces it).
  */
 import type { BackupConfig, BackupDeps } from '../domain/deps.ts';
 import { findDocuments } from '../domain/documents.ts';
@@ -19,6 +23,7 @@ import type { BackupService } from '../domain/service.ts';
 import { isBackupFileName } from '../domain/backupFiles.ts';
 import { SETTINGS_FILE } from '../domain/layout.ts';
 import {
+  KEY_SETUP_TTL_MS,
   requestSchemas,
   type AppEvent,
   type SchedulerState,
@@ -28,7 +33,10 @@ import {
   type EventPayloads,
   type Failure,
   type Success,
+  type UnlockRequest,
 } from '../contract/channels.ts';
+import type { Unlock } from '../domain/deps.ts';
+import { MIN_PASSWORD_LENGTH } from '../domain/keys.ts';
 import type { z } from 'zod';
 import { annotatedBackups, statusView } from './protectionViews.ts';
 
@@ -76,12 +84,31 @@ const SUMMARY = {
   undo: { ok: 'The last restore was undone', fail: 'Failed to undo the restore', cancelled: 'Undo cancelled' },
 } as const;
 
+/**
+ * What opens an encrypted backup, as the domain takes it. A recovery key may be typed in
+ * groups or in lower case (Bech32 ignores case): spaces go, letters go up.
+ */
+function unlockOf(request: UnlockRequest | undefined): Unlock | undefined {
+  if (request === undefined) return undefined;
+  return {
+    ...(request.password !== undefined ? { password: request.password } : {}),
+    ...(request.recoveryKey !== undefined ? { recoveryKey: recoveryKeyAsTyped(request.recoveryKey) } : {}),
+  };
+}
+const recoveryKeyAsTyped = (text: string) => text.replace(/\s+/g, '').toUpperCase();
+const withUnlock = <R extends object>(run: R, request: { unlock?: UnlockRequest | undefined }): R & { unlock?: Unlock } => {
+  const unlock = unlockOf(request.unlock);
+  return unlock ? { ...run, unlock } : run;
+};
+
 const GENERIC_INTERNAL = 'An unexpected error occurred; the details were written to the log.';
 
 export function createBackupIpc(ctx: IpcContext): BackupIpc {
   const { service, deps, config } = ctx.runtime;
   const allowed = new Set<string>();
   let running: { operation: LongOperation; id: string; controller: AbortController } | null = null;
+  /** The key set-up waiting for its recovery key (the service holds its keys). */
+  let keySetup: { id: string; expiresAt: number } | null = null;
 
   function failure(error: unknown, operation: string, summary: string): Failure {
     const e = toBackupError(error, operation);
@@ -219,12 +246,12 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
     },
 
     'backup:restoreFromZip': longOperation('backup:restoreFromZip', 'restore', async (request, run, id) => {
-      const r = await service.restoreFromZip(resolveSource(request, 'restore'), run);
+      const r = await service.restoreFromZip(resolveSource(request, 'restore'), withUnlock(run, request));
       return { operationId: id, restoreId: r.restoreId, restoredAt: r.restoredAt, metadata: r.metadata, errors: r.errors, safetyCopy: r.safetyCopy };
     }),
 
     'backup:verifyBackup': longOperation('backup:verifyBackup', 'verify', async (request, run, id) => {
-      const r = await service.verifyBackup(resolveSource(request, 'verify'), run);
+      const r = await service.verifyBackup(resolveSource(request, 'verify'), withUnlock(run, request));
       return {
         operationId: id,
         fileName: r.fileName,
@@ -240,7 +267,7 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
     // is reported before the person is asked to confirm; the restore checks everything again.
     'backup:inspectBackup': handler('backup:inspectBackup', 'restore', { ok: 'Backup read', fail: 'Failed to restore backup' }, async (request) => {
       const path = resolveSource(request, 'restore');
-      const backup = await openBackup(deps, config, path, 'restore');
+      const backup = await openBackup(deps, config, path, 'restore', unlockOf(request.unlock));
       try {
         const stat = await deps.fs.stat(path);
         return { fileName: deps.fs.basename(path), size: stat.size, metadata: backup.metadata };
@@ -327,6 +354,50 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
       const r = await service.undoRestore(run);
       return { operationId: id, undoneAt: r.undoneAt, safetyCopy: r.safetyCopy, errors: r.errors };
     }),
+
+    // ---- encryption (issue 13): secrets in, public keys out ----------------------------
+
+    'backup:getKeys': handler('backup:getKeys', 'key show', { ok: 'Encryption keys read', fail: 'Failed to read the encryption keys' }, async () => ({
+      keys: await service.keyShow(),
+      minPasswordLength: MIN_PASSWORD_LENGTH,
+    })),
+
+    'backup:beginKeySetup': handler('backup:beginKeySetup', 'key init', { ok: 'Recovery key made: write it down', fail: 'Failed to set up encryption' }, async ({ password }) => {
+      const offer = await service.keyInit(password);
+      const expiresAt = deps.clock.now().getTime() + KEY_SETUP_TTL_MS;
+      keySetup = { id: globalThis.crypto.randomUUID(), expiresAt };
+      return {
+        setupId: keySetup.id,
+        expiresAt: new Date(expiresAt).toISOString(),
+        recoveryKey: offer.recoveryKey,
+        recoveryPublicKey: offer.recoveryPublicKey,
+        passwordPublicKey: offer.passwordPublicKey,
+      };
+    }),
+
+    'backup:confirmKeySetup': handler('backup:confirmKeySetup', 'key init', { ok: 'Encryption is on', fail: 'Failed to set up encryption' }, async ({ setupId, recoveryKey }) => {
+      if (keySetup === null || keySetup.id !== setupId) {
+        throw new BackupError('INVALID_INPUT', 'key init: this set-up is no longer waiting (a newer one replaced it, or casevault restarted); nothing was turned on: start the set-up again');
+      }
+      if (deps.clock.now().getTime() > keySetup.expiresAt) {
+        keySetup = null;
+        throw new BackupError('INVALID_INPUT', `key init: the set-up waited more than ${KEY_SETUP_TTL_MS / 60_000} minutes for its recovery key and was dropped; nothing was turned on: start the set-up again`);
+      }
+      // A recovery key that does not match leaves the set-up waiting, to be typed again.
+      const keys = await service.keyConfirm(recoveryKeyAsTyped(recoveryKey));
+      keySetup = null;
+      return { keys };
+    }),
+
+    'backup:changePassword': handler('backup:changePassword', 'key passwd', { ok: 'Password changed', fail: 'Failed to change the password' }, async ({ unlock, newPassword }) => {
+      const r = await service.keyPasswd(unlockOf(unlock)!, newPassword);
+      return { keys: { encryption: r.encryption, keyFile: r.keyFile, recipients: r.recipients }, newKey: r.newKey };
+    }),
+
+    'backup:setEncryption': handler('backup:setEncryption', 'key', { ok: 'Encryption changed', fail: 'Failed to change encryption' }, async ({ on }) => ({
+      message: on ? 'Encryption is on: new backups are encrypted' : 'Encryption is off: new backups are not encrypted',
+      keys: await service.setEncryption(on),
+    })),
   };
 
   return { handlers, allowFile: (path) => void allowed.add(path) };

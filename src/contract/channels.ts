@@ -16,6 +16,7 @@ import type { Progress } from '../domain/progress.ts';
 // The domain's own result types, so the renderer and the use cases cannot drift (types only:
 // nothing of the domain is bundled into the preload or the page).
 import type { BackupListing, BackupStatistics } from '../domain/listBackups.ts';
+import type { KeyEntry, KeyRole, KeyStatus } from '../domain/keys.ts';
 import {
   policyPatchSchema,
   type BackupAnnotations,
@@ -25,7 +26,7 @@ import {
   type SchedulerEvent,
   type StatusView,
 } from './protection.ts';
-export type { BackupStatistics, BackupMetadata, ErrorCode, Progress };
+export type { BackupStatistics, BackupMetadata, ErrorCode, Progress, KeyEntry, KeyRole, KeyStatus };
 export * from './protection.ts';
 export { ALARM_TEXTS } from './alarmTexts.ts';
 export { ERROR_TITLES } from './errorTitles.ts';
@@ -39,13 +40,26 @@ const fileName = z.string().min(1).max(255);
 const filePath = z.string().min(1).max(4096);
 const noPayload = z.union([z.undefined(), z.null(), z.strictObject({})]);
 
+// Secrets (issue 13): bounded, never echoed in a response, an event, a log line or the audit log.
+const password = z.string().min(1).max(1024);
+/** `AGE-SECRET-KEY-1…` is 74 characters; room for the spaces of a key typed in groups. */
+const recoveryKey = z.string().min(1).max(256);
+
+/** What opens an encrypted backup: the password (it opens the key file beside the backups) and/or the recovery key. */
+const unlock = z.strictObject({ password: password.optional(), recoveryKey: recoveryKey.optional() });
+export type UnlockRequest = z.input<typeof unlock>;
+
 /**
  * A backup to read: a name from the backup list, or a path the person chose in a file dialog
- * (the main process refuses any other path: a renderer never names a path on its own).
+ * (the main process refuses any other path: a renderer never names a path on its own), and
+ * what opens it when it is encrypted.
  */
 const backupSource = z
-  .strictObject({ fileName: fileName.optional(), filePath: filePath.optional(), operationId: operationId.optional() })
+  .strictObject({ fileName: fileName.optional(), filePath: filePath.optional(), operationId: operationId.optional(), unlock: unlock.optional() })
   .refine((v) => (v.fileName === undefined) !== (v.filePath === undefined), 'give exactly one of fileName and filePath');
+
+/** How long a set-up's recovery key waits to be typed back (in the main process's memory only). */
+export const KEY_SETUP_TTL_MS = 15 * 60_000;
 
 export const requestSchemas = {
   'backup:exportNow': z.union([
@@ -85,6 +99,21 @@ export const requestSchemas = {
   'backup:drillNow': z.union([z.undefined(), z.null(), z.strictObject({ all: z.boolean().optional(), operationId: operationId.optional() })]),
   /** Puts back the data from before the last restore (its safety copy), all or nothing. */
   'backup:undoRestore': z.union([z.undefined(), z.null(), z.strictObject({ operationId: operationId.optional() })]),
+
+  // ---- encryption (issue 13): public keys only ever go back to the page -----------------
+
+  /** Whether encryption is on, and the public keys new backups are encrypted to. */
+  'backup:getKeys': noPayload,
+  /** Step 1 of set-up: makes the keys (in memory) and answers with the recovery key, shown once. Nothing is written. */
+  'backup:beginKeySetup': z.strictObject({ password }),
+  /** Step 2: the recovery key typed back; only then are the keys written and encryption on. */
+  'backup:confirmKeySetup': z.strictObject({ setupId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/), recoveryKey }),
+  /** A new password, with the old one or (when it is forgotten) the recovery key. */
+  'backup:changePassword': z
+    .strictObject({ unlock, newPassword: password })
+    .refine((v) => (v.unlock.password === undefined) !== (v.unlock.recoveryKey === undefined), 'give exactly one of unlock.password and unlock.recoveryKey'),
+  /** Turns encryption off (new backups are not encrypted) or back on; recorded in the audit log. */
+  'backup:setEncryption': z.strictObject({ on: z.boolean() }),
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -156,6 +185,18 @@ interface ResponseData {
   'backup:drillNow': { operationId: string; outcome: 'ok' | 'failed' | 'cancelled'; results: DrillResultView[]; notReached: string[] };
   /** `safetyCopy`: where the data it replaced is kept (so the undo can be undone too), or null. */
   'backup:undoRestore': { operationId: string; undoneAt: string; safetyCopy: string | null; errors: readonly string[] };
+  /** `minPasswordLength`: shorter passwords are refused. */
+  'backup:getKeys': { keys: KeyStatus; minPasswordLength: number };
+  /**
+   * `recoveryKey` (a secret, the one time it leaves the main process) to show once; `setupId`
+   * names this set-up for the confirmation, which must come before `expiresAt`. A new set-up
+   * replaces one still waiting.
+   */
+  'backup:beginKeySetup': { setupId: string; expiresAt: string; recoveryKey: string; recoveryPublicKey: string; passwordPublicKey: string };
+  'backup:confirmKeySetup': { keys: KeyStatus };
+  /** `newKey`: the recovery key was used, so new backups go to a new password key (older ones open with the recovery key). */
+  'backup:changePassword': { keys: KeyStatus; newKey: boolean };
+  'backup:setEncryption': { keys: KeyStatus };
 }
 
 export type Success<C extends Channel> = { success: true; message: string } & ResponseData[C];
