@@ -1,0 +1,138 @@
+/**
+ * Destinations in memory, for the spec suite: places (a folder path, or an S3 bucket and
+ * prefix) that exist once `createPlace` made them. Puts keep their bytes under a hidden
+ * temporary key until whole, as the real adapters do, so that a crash (a put that never
+ * finishes) and cleanUp can be tested; `faults` makes the next operations fail.
+ */
+import { BackupError, throwIfCancelled, type ErrorCode } from '../../domain/errors.ts';
+import type { DestinationObject, DestinationStore, DestinationTarget, Destinations, TransferOptions } from '../../ports/destination.ts';
+import type { ReadHandle, WriteHandle } from '../../ports/fileSystem.ts';
+
+const CHUNK = 256 * 1024;
+
+export interface MemoryDestinations extends Destinations {
+  /** Makes the folder or bucket of `target` exist. */
+  createPlace(target: DestinationTarget): void;
+  /** Every object of a place, temporary ones included (names starting with '.'). */
+  objects(target: DestinationTarget): Map<string, Uint8Array>;
+  /** The next `count` operations named (or any, '*') fail with `code`. */
+  fail(operation: 'put' | 'get' | 'list' | 'remove' | 'probe' | '*', code: ErrorCode, count?: number): void;
+  /** Names that `remove` reports as locked. */
+  readonly locked: Set<string>;
+  /** How many bytes every put read from its source, all places together. */
+  bytesPut(): number;
+}
+
+export function createMemoryDestinations(): MemoryDestinations {
+  const places = new Map<string, Map<string, Uint8Array>>();
+  const faults: { operation: string; code: ErrorCode; count: number }[] = [];
+  const locked = new Set<string>();
+  let put = 0;
+  let temp = 0;
+
+  const keyOf = (target: DestinationTarget): string => (target.kind === 'folder' ? `folder:${target.path}` : `s3:${target.endpoint ?? ''}/${target.bucket}`);
+  const prefixOf = (target: DestinationTarget): string => (target.kind === 'folder' ? '' : target.prefix);
+
+  function injected(operation: string, what: string): void {
+    const fault = faults.find((f) => f.operation === operation || f.operation === '*');
+    if (!fault) return;
+    if (--fault.count <= 0) faults.splice(faults.indexOf(fault), 1);
+    throw new BackupError(fault.code, `${what}: injected ${fault.code}`);
+  }
+
+  function open(target: DestinationTarget): DestinationStore {
+    const description = target.kind === 'folder' ? `the folder ${target.path}` : `s3://${target.bucket}/${target.prefix}`;
+    const prefix = prefixOf(target);
+    const place = (what: string): Map<string, Uint8Array> => {
+      const found = places.get(keyOf(target));
+      if (!found) throw new BackupError('DEST_NOT_FOUND', `${what}: ${description} does not exist`);
+      return found;
+    };
+    const mine = new Set<string>();
+    return {
+      description,
+      async probe() {
+        injected('probe', `checking ${description}`);
+        place(`checking ${description}`);
+        return { freeBytes: null, maxFileSize: null, sameDevice: false };
+      },
+      async *list(options = {}): AsyncIterable<DestinationObject> {
+        injected('list', `listing ${description}`);
+        const objects = [...place(`listing ${description}`)].filter(([key]) => key.startsWith(prefix) && !key.slice(prefix.length).startsWith('.'));
+        for (const [key, data] of objects.sort(([a], [b]) => (a < b ? -1 : 1))) {
+          throwIfCancelled(options.signal, `listing ${description}`);
+          yield { name: key.slice(prefix.length), size: data.byteLength };
+        }
+      },
+      async put(name: string, source: ReadHandle, options: TransferOptions = {}) {
+        const what = `copying ${name} to ${description}`;
+        injected('put', what);
+        const objects = place(what);
+        if (objects.has(prefix + name)) throw new BackupError('ALREADY_EXISTS', `${what}: ${name} is already there`);
+        const tempKey = `${prefix}.partial-${temp++}-${name}`;
+        mine.add(tempKey);
+        const data = new Uint8Array(source.size);
+        objects.set(tempKey, data);
+        try {
+          for (let done = 0; done < source.size; ) {
+            throwIfCancelled(options.signal, what);
+            const chunk = await source.read(done, Math.min(CHUNK, source.size - done));
+            if (chunk.byteLength === 0) throw new BackupError('IO_ERROR', `${what}: the source got shorter`);
+            data.set(chunk, done);
+            done += chunk.byteLength;
+            put += chunk.byteLength;
+            options.onProgress?.(done, source.size);
+          }
+          throwIfCancelled(options.signal, what);
+          if (objects.has(prefix + name)) throw new BackupError('ALREADY_EXISTS', `${what}: ${name} is already there`);
+          objects.set(prefix + name, data);
+          objects.delete(tempKey);
+        } catch (error) {
+          objects.delete(tempKey);
+          throw error;
+        } finally {
+          mine.delete(tempKey);
+        }
+      },
+      async get(name: string, into: WriteHandle, options: TransferOptions = {}) {
+        const what = `reading ${name} from ${description}`;
+        injected('get', what);
+        const data = place(what).get(prefix + name);
+        if (!data) throw new BackupError('NOT_FOUND', `${what}: there is no ${name} there`);
+        for (let done = 0; done < data.byteLength; done += CHUNK) {
+          throwIfCancelled(options.signal, what);
+          await into.write(data.slice(done, done + CHUNK));
+          options.onProgress?.(Math.min(data.byteLength, done + CHUNK), data.byteLength);
+        }
+      },
+      async remove(name: string) {
+        injected('remove', `removing ${name} from ${description}`);
+        const objects = place(`removing ${name} from ${description}`);
+        if (!objects.has(prefix + name)) return 'missing';
+        if (locked.has(name)) return 'locked';
+        objects.delete(prefix + name);
+        return 'removed';
+      },
+      async cleanUp() {
+        const objects = place(`cleaning ${description}`);
+        let removed = 0;
+        for (const key of [...objects.keys()]) {
+          if (key.startsWith(`${prefix}.partial-`) && !mine.has(key)) {
+            objects.delete(key);
+            removed++;
+          }
+        }
+        return removed;
+      },
+    };
+  }
+
+  return {
+    open,
+    createPlace: (target) => void (places.has(keyOf(target)) || places.set(keyOf(target), new Map())),
+    objects: (target) => places.get(keyOf(target)) ?? new Map(),
+    fail: (operation, code, count = 1) => void faults.push({ operation, code, count }),
+    locked,
+    bytesPut: () => put,
+  };
+}
