@@ -25,6 +25,8 @@ export async function annotatedBackups(service: BackupService): Promise<BackupLi
     size: b.size,
     createdAt: b.createdAt,
     checksum: b.checksum,
+    // The page's lock mark, and whether Restore and Verify ask for the password first.
+    encrypted: b.encrypted ?? false,
     pinned: b.pinned,
     verifiedAt: b.verifiedAt,
     verified: b.verified,
