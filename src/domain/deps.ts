@@ -1,6 +1,7 @@
 import type { ArchiveFormat } from '../ports/archive.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Database } from '../ports/database.ts';
+import type { Destinations } from '../ports/destination.ts';
 import type { Encryption } from '../ports/encryption.ts';
 import type { FileSystem } from '../ports/fileSystem.ts';
 import type { Hashing } from '../ports/hashing.ts';
@@ -18,6 +19,8 @@ export interface BackupDeps {
   readonly clock: Clock;
   /** Encrypted backups (issue 13); absent: this build cannot encrypt (an export with encryption on fails). */
   readonly encryption?: Encryption;
+  /** Copies off the machine (issue 14); absent: this build has no destinations (UNSUPPORTED). */
+  readonly destinations?: Destinations;
   /** Where the detail of an INTERNAL error goes. */
   readonly log?: (message: string, error?: unknown) => void;
 }

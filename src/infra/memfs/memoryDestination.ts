@@ -15,8 +15,10 @@ export interface MemoryDestinations extends Destinations {
   createPlace(target: DestinationTarget): void;
   /** Every object of a place, temporary ones included (names starting with '.'). */
   objects(target: DestinationTarget): Map<string, Uint8Array>;
-  /** The next `count` operations named (or any, '*') fail with `code`. */
-  fail(operation: 'put' | 'get' | 'list' | 'remove' | 'probe' | '*', code: ErrorCode, count?: number): void;
+  /** After `after` more operations named (or any, '*') succeed, the next `count` fail with `code`. */
+  fail(operation: 'put' | 'get' | 'list' | 'remove' | 'probe' | '*', code: ErrorCode, count?: number, after?: number): void;
+  /** Forgets every fault not yet struck. */
+  clearFaults(): void;
   /** Names that `remove` reports as locked. */
   readonly locked: Set<string>;
   /** How many bytes every put read from its source, all places together. */
@@ -25,7 +27,7 @@ export interface MemoryDestinations extends Destinations {
 
 export function createMemoryDestinations(): MemoryDestinations {
   const places = new Map<string, Map<string, Uint8Array>>();
-  const faults: { operation: string; code: ErrorCode; count: number }[] = [];
+  const faults: { operation: string; code: ErrorCode; count: number; after: number }[] = [];
   const locked = new Set<string>();
   let put = 0;
   let temp = 0;
@@ -36,6 +38,10 @@ export function createMemoryDestinations(): MemoryDestinations {
   function injected(operation: string, what: string): void {
     const fault = faults.find((f) => f.operation === operation || f.operation === '*');
     if (!fault) return;
+    if (fault.after > 0) {
+      fault.after--;
+      return;
+    }
     if (--fault.count <= 0) faults.splice(faults.indexOf(fault), 1);
     throw new BackupError(fault.code, `${what}: injected ${fault.code}`);
   }
@@ -131,7 +137,8 @@ export function createMemoryDestinations(): MemoryDestinations {
     open,
     createPlace: (target) => void (places.has(keyOf(target)) || places.set(keyOf(target), new Map())),
     objects: (target) => places.get(keyOf(target)) ?? new Map(),
-    fail: (operation, code, count = 1) => void faults.push({ operation, code, count }),
+    fail: (operation, code, count = 1, after = 0) => void faults.push({ operation, code, count, after }),
+    clearFaults: () => void faults.splice(0),
     locked,
     bytesPut: () => put,
   };

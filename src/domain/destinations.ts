@@ -1,0 +1,473 @@
+/**
+ * Off-machine copies (issue 14): the destinations a backup dir copies its backups to, and
+ * what copying, listing, fetching back and pruning there mean. The adapters (the
+ * DestinationStore port) make each object appear whole or not at all and confirm what they
+ * stored; this module decides what goes where:
+ * - Destinations are stored beside the policy, in casevault-destinations.json: a name, on or
+ *   off, and where (a folder path; an S3 endpoint, region, bucket, prefix, path style and
+ *   checksum mode). Never a credential: the CLI takes the SDK's default chain, the desktop
+ *   app the OS keychain.
+ * - A backup on a destination is its file and then its sidecar, in that order: the sidecar
+ *   is the mark of a whole copy, so a listed remote backup is always complete. A file without
+ *   its sidecar (a copy cut between the two) is finished if its size is right, else removed
+ *   and copied again. After the sidecar is written it is read back and compared.
+ * - An encrypted backup travels with the password's key file, stored once per content as
+ *   `casevault-key-<sha256 16>.age` (objects are never overwritten; a new password is a new
+ *   object), so a new machine can open it with the password alone.
+ * - `syncDestination` copies every local backup a destination lacks (newest first): what
+ *   run-due calls, so a copy that failed is retried by the next run. Then retention, the
+ *   backup dir's policy, applies there on its own: pins and the last verified-good backup hold
+ *   there too, and a locked object (Object Lock) is reported as kept, not as a failure.
+ */
+import type { DestinationStore, DestinationTarget } from '../ports/destination.ts';
+import type { ReadHandle } from '../ports/fileSystem.ts';
+import { writeFileAtomic } from './atomicFile.ts';
+import { PARTIAL_SUFFIX, SIDECAR_SUFFIX, dateFromFileName, isBackupFileName, isEncryptedFileName, parseSidecar, sidecarLine } from './backupFiles.ts';
+import { lastVerifiedGood, pinnedSet, readState } from './backupState.ts';
+import type { BackupConfig, BackupDeps } from './deps.ts';
+import { BackupError, throwIfCancelled, toBackupError, type ErrorCode } from './errors.ts';
+import { ShapeError, boolean, instant, matching, nullable, object, oneOf, parseJsonText, required, withDefault, type Shape } from './jsonShape.ts';
+import { KEY_FILE } from './keys.ts';
+import { listBackups, type BackupListing } from './listBackups.ts';
+import { timeZoneOf } from './localTime.ts';
+import { readPolicy } from './policy.ts';
+import { decideRetention, type RetentionDecision } from './retention.ts';
+
+export const DESTINATIONS_FILE = 'casevault-destinations.json';
+export const DESTINATIONS_VERSION = 1;
+/** How a key file is named on a destination: by its content, so it is never overwritten. */
+export const REMOTE_KEY_FILE = /^casevault-key-[0-9a-f]{16}\.age$/;
+
+export interface DestinationEntry {
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly target: DestinationTarget;
+  readonly addedAt: string;
+}
+
+interface DestinationsFile {
+  readonly version: typeof DESTINATIONS_VERSION;
+  readonly destinations: readonly DestinationEntry[];
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$/;
+const nameShape = matching(NAME, 'a name of 1–40 letters, digits, spaces, ".", "_" or "-"');
+const s3Shape = object<Extract<DestinationTarget, { kind: 's3' }>>({
+  kind: required(oneOf(['s3'] as const)),
+  endpoint: withDefault(nullable(matching(/^https?:\/\/[^\s/?#@]+(\/[^\s?#@]*)?$/, 'an http(s) URL without credentials')), () => null),
+  region: withDefault(matching(/^[a-z0-9-]{1,40}$/, 'a region like "us-east-1"'), () => 'us-east-1'),
+  bucket: required(matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a bucket name (3–63 lower-case letters, digits, "." or "-")')),
+  prefix: withDefault(matching(/^((?!\.\.?\/)[A-Za-z0-9._-]+\/)*$/, 'a prefix of folder names each ending in "/" (or empty; no "." or "..")'), () => ''),
+  pathStyle: withDefault(boolean, () => false),
+  checksum: withDefault(oneOf(['when-supported', 'when-required'] as const), () => 'when-supported' as const),
+});
+const folderShape = object<Extract<DestinationTarget, { kind: 'folder' }>>({
+  kind: required(oneOf(['folder'] as const)),
+  path: required(matching(/^(\/|[A-Za-z]:[\\/]|\\\\)[^\0]{0,4000}$/, 'an absolute path')),
+});
+const targetShape: Shape<DestinationTarget> = (value, path) => {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  if (kind === 'folder') return folderShape(value, path);
+  if (kind === 's3') return s3Shape(value, path);
+  throw new ShapeError(`${path}.kind`, 'must be "folder" or "s3"');
+};
+const entryShape = object<DestinationEntry>({ name: required(nameShape), enabled: withDefault(boolean, () => true), target: required(targetShape), addedAt: required(instant) });
+const fileShape: Shape<DestinationsFile> = object<DestinationsFile>({
+  version: required((value, path) => {
+    if (value !== DESTINATIONS_VERSION) throw new ShapeError(path, `must be ${DESTINATIONS_VERSION} (a later casevault wrote this file?), not ${JSON.stringify(value)}`);
+    return DESTINATIONS_VERSION;
+  }),
+  destinations: required((value, path) => {
+    if (!Array.isArray(value)) throw new ShapeError(path, 'must be a list');
+    const entries = value.map((v, i) => entryShape(v, `${path}[${i}]`));
+    const seen = new Set<string>();
+    for (const e of entries) {
+      if (seen.has(e.name.toLowerCase())) throw new ShapeError(path, `names ${JSON.stringify(e.name)} twice`);
+      seen.add(e.name.toLowerCase());
+    }
+    return entries;
+  }),
+});
+
+/** The destinations of the backup dir (none if it has no file). POLICY_INVALID if the file is damaged. */
+export async function readDestinations(deps: BackupDeps, config: BackupConfig): Promise<DestinationEntry[]> {
+  const path = deps.fs.join(config.backupDir, DESTINATIONS_FILE);
+  if (!(await deps.fs.exists(path))) return [];
+  try {
+    return [...fileShape(parseJsonText(new TextDecoder().decode(await deps.fs.readFile(path))), '').destinations];
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error;
+    throw new BackupError('POLICY_INVALID', `destinations: ${DESTINATIONS_FILE} in the backup dir is damaged or was edited by hand: ${error.path ? `${error.path} ${error.problem}` : error.problem}; fix it, or remove it and add the destinations again`, { cause: error });
+  }
+}
+
+async function writeDestinations(deps: BackupDeps, config: BackupConfig, destinations: readonly DestinationEntry[]): Promise<void> {
+  if (!(await deps.fs.exists(config.backupDir))) await deps.fs.mkdir(config.backupDir);
+  const file: DestinationsFile = { version: DESTINATIONS_VERSION, destinations };
+  await writeFileAtomic(deps.fs, config.backupDir, DESTINATIONS_FILE, new TextEncoder().encode(`${JSON.stringify(file, null, 2)}\n`));
+}
+
+/** Validates a target a person gave (INVALID_INPUT naming the setting). */
+export function parseTarget(input: unknown): DestinationTarget {
+  try {
+    return targetShape(input, 'destination');
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error;
+    throw new BackupError('INVALID_INPUT', `${error.path} ${error.problem}`);
+  }
+}
+
+export function storeOf(deps: BackupDeps, target: DestinationTarget): DestinationStore {
+  if (!deps.destinations) throw new BackupError('UNSUPPORTED', 'copies off the machine: this build of casevault has no destinations');
+  return deps.destinations.open(target);
+}
+
+export interface ProbeResult {
+  readonly description: string;
+  readonly freeBytes: number | null;
+  readonly maxFileSize: number | null;
+  /** What a person should know but that does not stop a copy ("not off-machine: the same drive as the data"). */
+  readonly warnings: readonly string[];
+}
+
+/** Is the destination there and writable (a probe object written, read and removed)? Rejects with its DEST_* code. */
+export async function probeDestination(deps: BackupDeps, config: BackupConfig, target: DestinationTarget, options: { signal?: AbortSignal } = {}): Promise<ProbeResult> {
+  const store = storeOf(deps, target);
+  const report = await store.probe({ ...(options.signal ? { signal: options.signal } : {}), sameDeviceAs: config.dataDir });
+  const warnings = report.sameDevice ? [`${store.description} is on the same drive as the data dir: a copy there is not off the machine, and a failing disk takes both`] : [];
+  return { description: store.description, freeBytes: report.freeBytes, maxFileSize: report.maxFileSize, warnings };
+}
+
+/** Adds a destination after probing it (a destination that cannot be written is refused with its code). */
+export async function addDestination(deps: BackupDeps, config: BackupConfig, input: { name: unknown; target: unknown }, options: { signal?: AbortSignal } = {}): Promise<{ entry: DestinationEntry; probe: ProbeResult }> {
+  let name: string;
+  try {
+    name = nameShape(input.name, 'name');
+  } catch (error) {
+    throw new BackupError('INVALID_INPUT', `destination: the name ${error instanceof ShapeError ? error.problem : 'is not valid'}`);
+  }
+  const target = parseTarget(input.target);
+  const current = await readDestinations(deps, config);
+  if (current.some((d) => d.name.toLowerCase() === name.toLowerCase())) throw new BackupError('ALREADY_EXISTS', `destination: there is already one named ${JSON.stringify(name)}`);
+  const probe = await probeDestination(deps, config, target, options);
+  const entry: DestinationEntry = { name, enabled: true, target, addedAt: deps.clock.now().toISOString() };
+  await writeDestinations(deps, config, [...current, entry]);
+  return { entry, probe };
+}
+
+export async function findDestination(deps: BackupDeps, config: BackupConfig, name: unknown): Promise<DestinationEntry> {
+  const all = await readDestinations(deps, config);
+  const found = all.find((d) => typeof name === 'string' && d.name.toLowerCase() === name.toLowerCase());
+  if (!found) {
+    throw new BackupError('NOT_FOUND', `destination: there is none named ${JSON.stringify(String(name).slice(0, 40))}${all.length ? `; there are ${all.map((d) => JSON.stringify(d.name)).join(', ')}` : '; add one with `casevault dest add`'}`);
+  }
+  return found;
+}
+
+/** Removes a destination from the list (its copies stay where they are). */
+export async function removeDestination(deps: BackupDeps, config: BackupConfig, name: unknown): Promise<DestinationEntry> {
+  const entry = await findDestination(deps, config, name);
+  await writeDestinations(deps, config, (await readDestinations(deps, config)).filter((d) => d.name !== entry.name));
+  return entry;
+}
+
+export async function setDestinationEnabled(deps: BackupDeps, config: BackupConfig, name: unknown, enabled: boolean): Promise<DestinationEntry> {
+  const entry = await findDestination(deps, config, name);
+  const next = { ...entry, enabled };
+  await writeDestinations(deps, config, (await readDestinations(deps, config)).map((d) => (d.name === entry.name ? next : d)));
+  return next;
+}
+
+// ---- what is on a destination ----------------------------------------------------------
+
+export interface RemoteBackup {
+  readonly fileName: string;
+  readonly size: number;
+  readonly createdAt: string;
+  readonly encrypted: boolean;
+}
+
+interface RemoteListing {
+  /** Whole backups (file and sidecar), newest first. */
+  readonly backups: RemoteBackup[];
+  /** Every object name with its size. */
+  readonly objects: Map<string, number>;
+}
+
+async function listRemote(store: DestinationStore, signal?: AbortSignal): Promise<RemoteListing> {
+  const objects = new Map<string, number>();
+  for await (const object of store.list(signal ? { signal } : {})) objects.set(object.name, object.size);
+  const backups: RemoteBackup[] = [];
+  for (const [name, size] of objects) {
+    if (!isBackupFileName(name) || !objects.has(name + SIDECAR_SUFFIX)) continue;
+    const date = dateFromFileName(name);
+    backups.push({ fileName: name, size, createdAt: (date ?? new Date(0)).toISOString(), encrypted: isEncryptedFileName(name) });
+  }
+  backups.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.fileName.localeCompare(a.fileName));
+  return { backups, objects };
+}
+
+/** The whole backups on a destination, newest first (a backup is whole once its sidecar is there). */
+export async function listDestinationBackups(deps: BackupDeps, target: DestinationTarget, options: { signal?: AbortSignal } = {}): Promise<RemoteBackup[]> {
+  return (await listRemote(storeOf(deps, target), options.signal)).backups;
+}
+
+// ---- copying -------------------------------------------------------------------------
+
+export interface CopyProgress {
+  readonly fileName: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface CopyOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: CopyProgress) => void;
+}
+
+function bytesHandle(data: Uint8Array): ReadHandle {
+  return {
+    size: data.byteLength,
+    read: async (position, length) => data.slice(position, position + length),
+    close: async () => {},
+  };
+}
+
+async function readAll(store: DestinationStore, name: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  await store.get(name, { write: async (chunk) => void chunks.push(chunk), close: async () => {}, abort: async () => {} }, signal ? { signal } : {});
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) out.set(c, (at += c.byteLength) - c.byteLength);
+  return out;
+}
+
+/**
+ * Copies one local backup (file, then sidecar) to a destination, unless it is there whole.
+ * Resolves with 'copied' or 'present'. A copy that does not match (size, sidecar read back) is
+ * removed and copied once more, then COPY_MISMATCH.
+ */
+async function copyOne(deps: BackupDeps, config: BackupConfig, store: DestinationStore, remote: RemoteListing, backup: BackupListing, options: CopyOptions): Promise<'copied' | 'present'> {
+  const { fs } = deps;
+  const name = backup.fileName;
+  const what = `copying ${name} to ${store.description}`;
+  const sidecarPath = fs.join(config.backupDir, name + SIDECAR_SUFFIX);
+  if (!(await fs.exists(sidecarPath))) throw new BackupError('NOT_FOUND', `${what}: it has no ${name}${SIDECAR_SUFFIX} (a backup is copied with its checksum); verify it first`);
+  const sidecar = await fs.readFile(sidecarPath);
+  if (parseSidecar(new TextDecoder().decode(sidecar)) === null) throw new BackupError('CHECKSUM_MISMATCH', `${what}: its ${name}${SIDECAR_SUFFIX} is not a SHA-256 line`);
+  const remoteSize = remote.objects.get(name);
+  const remoteSidecar = remote.objects.has(name + SIDECAR_SUFFIX);
+  if (remoteSize === backup.size && remoteSidecar) return 'present';
+
+  if (isEncryptedFileName(name)) await copyKeyFile(deps, config, store, remote, options.signal);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const have = remote.objects.get(name);
+      if (have !== undefined && have !== backup.size) {
+        await store.remove(name + SIDECAR_SUFFIX);
+        await store.remove(name);
+        remote.objects.delete(name);
+      }
+      if (!remote.objects.has(name)) {
+        const source = await fs.openRead(backup.filePath);
+        try {
+          await store.put(name, source, {
+            ...(options.signal ? { signal: options.signal } : {}),
+            onProgress: (done, total) => options.onProgress?.({ fileName: name, done, total }),
+          });
+        } finally {
+          await source.close();
+        }
+        remote.objects.set(name, backup.size);
+      }
+      const listed = await sizeOn(store, name, options.signal);
+      if (listed !== backup.size) throw new BackupError('COPY_MISMATCH', `${what}: the copy is ${listed ?? 'missing'} bytes, the backup ${backup.size}`);
+      if (remote.objects.has(name + SIDECAR_SUFFIX)) await store.remove(name + SIDECAR_SUFFIX);
+      await store.put(name + SIDECAR_SUFFIX, bytesHandle(sidecar), options.signal ? { signal: options.signal } : {});
+      remote.objects.set(name + SIDECAR_SUFFIX, sidecar.byteLength);
+      const back = await readAll(store, name + SIDECAR_SUFFIX, options.signal);
+      if (!sameBytes(back, sidecar)) throw new BackupError('COPY_MISMATCH', `${what}: its checksum file read back differs from the one written`);
+      return 'copied';
+    } catch (error) {
+      const coded = toBackupError(error, what);
+      if (coded.code !== 'COPY_MISMATCH') throw coded;
+      // A bad copy is removed (sidecar first: it is what marks a copy whole), then tried once more.
+      await store.remove(name + SIDECAR_SUFFIX).catch(() => {});
+      await store.remove(name).catch(() => {});
+      remote.objects.delete(name);
+      remote.objects.delete(name + SIDECAR_SUFFIX);
+      if (attempt >= 2) throw coded;
+      deps.log?.(`${what}: ${coded.message}; the bad copy was removed, trying again`);
+    }
+  }
+}
+
+async function sizeOn(store: DestinationStore, name: string, signal?: AbortSignal): Promise<number | null> {
+  for await (const object of store.list(signal ? { signal } : {})) if (object.name === name) return object.size;
+  return null;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((v, i) => v === b[i]);
+
+async function copyKeyFile(deps: BackupDeps, config: BackupConfig, store: DestinationStore, remote: RemoteListing, signal?: AbortSignal): Promise<void> {
+  const path = deps.fs.join(config.backupDir, KEY_FILE);
+  if (!(await deps.fs.exists(path))) return; // a backup made to added keys only: nothing to carry
+  const bytes = await deps.fs.readFile(path);
+  const hash = deps.hashing.sha256();
+  hash.update(bytes);
+  const name = `casevault-key-${hash.digest().slice(0, 16)}.age`;
+  if (remote.objects.has(name)) return;
+  await store.put(name, bytesHandle(bytes), signal ? { signal } : {});
+  remote.objects.set(name, bytes.byteLength);
+}
+
+export interface DestinationCopyReport {
+  readonly destination: string;
+  readonly description: string;
+  /** Backups copied now, and those that were there already. */
+  readonly copied: readonly string[];
+  readonly present: readonly string[];
+  /** Leftovers of interrupted copies removed first (temporary files, multipart uploads). */
+  readonly cleaned: number;
+  /** What retention removed there, and what it could not because the destination locks it. */
+  readonly pruned: readonly string[];
+  readonly locked: readonly string[];
+  readonly warnings: readonly string[];
+  readonly failure: { readonly code: ErrorCode; readonly message: string; readonly fileName: string | null } | null;
+}
+
+/**
+ * Brings one destination up to date: probes it, removes what interrupted copies left, copies
+ * `only` (or every local backup it lacks, newest first), then applies retention there if
+ * `prune`. A failure stops this destination and is reported, never thrown (CANCELLED is).
+ */
+export async function syncDestination(
+  deps: BackupDeps,
+  config: BackupConfig,
+  entry: DestinationEntry,
+  options: CopyOptions & { only?: string; prune?: boolean } = {},
+): Promise<DestinationCopyReport> {
+  const copied: string[] = [];
+  const present: string[] = [];
+  const pruned: string[] = [];
+  const locked: string[] = [];
+  let warnings: readonly string[] = [];
+  let cleaned = 0;
+  let current: string | null = null;
+  const store = storeOf(deps, entry.target);
+  const report = (failure: DestinationCopyReport['failure']): DestinationCopyReport => ({ destination: entry.name, description: store.description, copied, present, cleaned, pruned, locked, warnings, failure });
+  try {
+    const probe = await probeDestination(deps, config, entry.target, options.signal ? { signal: options.signal } : {});
+    warnings = probe.warnings;
+    cleaned = await store.cleanUp(options.signal ? { signal: options.signal } : {});
+    const remote = await listRemote(store, options.signal);
+    const local = (await listBackups(deps, config)).filter((b) => options.only === undefined || b.fileName === options.only);
+    if (options.only !== undefined && local.length === 0) throw new BackupError('NOT_FOUND', `copy: there is no backup named ${options.only} in ${config.backupDir}`);
+    const missing = local.filter((b) => !(remote.objects.get(b.fileName) === b.size && remote.objects.has(b.fileName + SIDECAR_SUFFIX)));
+    const need = missing.reduce((n, b) => n + b.size, 0);
+    if (probe.freeBytes !== null && need > probe.freeBytes) {
+      throw new BackupError('NO_SPACE', `copy to ${store.description}: ${missing.length} backup(s) need ${need} bytes and ${probe.freeBytes} are free there; free some space or prune`);
+    }
+    for (const backup of local) {
+      throwIfCancelled(options.signal, `copy to ${store.description}`);
+      current = backup.fileName;
+      if (probe.maxFileSize !== null && backup.size > probe.maxFileSize) {
+        throw new BackupError('DEST_FILE_TOO_LARGE', `copying ${backup.fileName} to ${store.description}: it is ${backup.size} bytes and that file system holds files up to ${probe.maxFileSize} bytes (FAT32: 4 GiB); reformat the drive as exFAT, NTFS or ext4, or choose another destination`);
+      }
+      (await copyOne(deps, config, store, remote, backup, options)) === 'copied' ? copied.push(backup.fileName) : present.push(backup.fileName);
+    }
+    current = null;
+    if (options.prune) {
+      // Over what is there now (the copies just made included), listed again.
+      const decision = await remoteRetention(deps, config, (await listRemote(store, options.signal)).backups);
+      for (const name of decision.drop) {
+        const outcome = await store.remove(name);
+        if (outcome === 'locked') {
+          locked.push(name);
+          continue;
+        }
+        await store.remove(name + SIDECAR_SUFFIX);
+        pruned.push(name);
+      }
+    }
+    return report(null);
+  } catch (error) {
+    const coded = toBackupError(error, `copy to ${store.description}`);
+    if (coded.code === 'CANCELLED') throw coded;
+    if (coded.code === 'INTERNAL') deps.log?.(`copy to ${store.description} failed`, error);
+    return report({ code: coded.code, message: coded.message, fileName: current });
+  }
+}
+
+/** Retention on a destination: the backup dir's policy over what is there, with the local pins and last verified-good backup. */
+async function remoteRetention(deps: BackupDeps, config: BackupConfig, backups: readonly RemoteBackup[]): Promise<RetentionDecision> {
+  const [{ policy }, state] = await Promise.all([readPolicy(deps, config), readState(deps, config)]);
+  return decideRetention({ backups, retention: policy.retention, pinned: pinnedSet(state), lastVerifiedGood: lastVerifiedGood(backups, state), timeZone: timeZoneOf(deps.clock) });
+}
+
+/** Every enabled destination brought up to date (run-due, and after each backup). */
+export async function syncAllDestinations(deps: BackupDeps, config: BackupConfig, options: CopyOptions & { only?: string; prune?: boolean } = {}): Promise<DestinationCopyReport[]> {
+  const reports: DestinationCopyReport[] = [];
+  for (const entry of await readDestinations(deps, config)) if (entry.enabled) reports.push(await syncDestination(deps, config, entry, options));
+  return reports;
+}
+
+// ---- getting data back -----------------------------------------------------------------
+
+/**
+ * Downloads a backup (and its sidecar, and for an encrypted one the key file if the backup dir
+ * has none) into the backup dir: to `<name>.partial`, checked against the sidecar, then renamed.
+ * `fileName` 'latest' is the newest whole backup there. Resolves with the local file name.
+ */
+export async function downloadBackup(deps: BackupDeps, config: BackupConfig, target: DestinationTarget, fileName: string, options: CopyOptions = {}): Promise<string> {
+  const { fs } = deps;
+  const store = storeOf(deps, target);
+  const remote = await listRemote(store, options.signal);
+  const chosen = fileName === 'latest' ? remote.backups[0] : remote.backups.find((b) => b.fileName === fileName);
+  if (!chosen) {
+    throw new BackupError('NOT_FOUND', `download from ${store.description}: ${fileName === 'latest' ? 'it holds no whole backup' : `there is no whole backup named ${fileName}`}${remote.backups.length ? ` (newest: ${remote.backups[0]!.fileName})` : ''}`);
+  }
+  const name = chosen.fileName;
+  const what = `downloading ${name} from ${store.description}`;
+  if (!(await fs.exists(config.backupDir))) await fs.mkdir(config.backupDir);
+  const finalPath = fs.join(config.backupDir, name);
+  if (await fs.exists(finalPath)) throw new BackupError('ALREADY_EXISTS', `${what}: ${finalPath} is already in the backup dir; use it as it is`);
+  const sidecar = await readAll(store, name + SIDECAR_SUFFIX, options.signal);
+  const expected = parseSidecar(new TextDecoder().decode(sidecar));
+  if (expected === null) throw new BackupError('CHECKSUM_MISMATCH', `${what}: its ${name}${SIDECAR_SUFFIX} there is not a SHA-256 line`);
+  if (chosen.encrypted) await fetchKeyFile(deps, config, store, remote, options.signal);
+  const partial = finalPath + PARTIAL_SUFFIX;
+  await fs.remove(partial).catch(() => {});
+  const out = await fs.openWrite(partial, { exclusive: true });
+  const hasher = deps.hashing.sha256();
+  try {
+    await store.get(name, { write: async (chunk) => (hasher.update(chunk), out.write(chunk)), close: async () => {}, abort: async () => {} }, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (done, total) => options.onProgress?.({ fileName: name, done, total }),
+    });
+    await out.close();
+  } catch (error) {
+    await out.abort();
+    throw toBackupError(error, what);
+  }
+  const actual = hasher.digest();
+  if (actual !== expected) {
+    await fs.remove(partial).catch(() => {});
+    throw new BackupError('CHECKSUM_MISMATCH', `${what}: the downloaded file's SHA-256 is ${actual}, its sidecar says ${expected}: the copy there changed since it was made; try an older backup (${remote.backups.find((b) => b.fileName !== name)?.fileName ?? 'there is no other'})`);
+  }
+  await writeFileAtomic(fs, config.backupDir, name + SIDECAR_SUFFIX, sidecar);
+  await fs.rename(partial, finalPath);
+  await fs.syncDir(config.backupDir);
+  return name;
+}
+
+async function fetchKeyFile(deps: BackupDeps, config: BackupConfig, store: DestinationStore, remote: RemoteListing, signal?: AbortSignal): Promise<void> {
+  if (await deps.fs.exists(deps.fs.join(config.backupDir, KEY_FILE))) return;
+  const keys = [...remote.objects.keys()].filter((n) => REMOTE_KEY_FILE.test(n));
+  if (keys.length === 0) return; // opened with the recovery key, or another added key
+  // The newest password wins where there are several: the one written last is not knowable from
+  // names, so take the one whose content a later backup carried: the last in listing order is as good as any.
+  const bytes = await readAll(store, keys[keys.length - 1]!, signal);
+  await writeFileAtomic(deps.fs, config.backupDir, KEY_FILE, bytes);
+}
+
