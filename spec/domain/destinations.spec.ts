@@ -214,7 +214,7 @@ describe('copying to a destination', () => {
     const remote = await listDestinationBackups(w.deps, S3);
     expect(remote.map((b) => b.fileName).sort()).toEqual([names[0]!, names[1]!, names[4]!, names[5]!].sort());
     expect(report.locked).toEqual([names[1]!]);
-    expect(report.pruned.sort()).toEqual([names[2]!, names[3]!].sort());
+    expect([...report.pruned].sort()).toEqual([names[2]!, names[3]!].sort());
   });
 
   it('every enabled destination, none that is off', async () => {
