@@ -5,6 +5,8 @@
  * plaintext's bytes; the final chunk is authenticated at open; and a property: any flipped
  * byte, dropped, repeated or swapped chunk, truncation or appended bytes is refused with
  * a coded error, and no read ever returns a byte that is not the original's at its offset.
+ * authenticateAll after any reads (in parallel too) authenticates every chunk, and decrypts
+ * only those no read did; a byte flipped in any chunk fails it, naming that chunk.
  */
 import { Decrypter } from 'age-encryption';
 import fc from 'fast-check';
@@ -84,10 +86,12 @@ describe('age payload', () => {
     // The final chunk is then served without decrypting it again.
     expect(await handle.read(handle.size - 5, 5)).toEqual(plain.subarray(plain.length - 5));
     expect(handle.chunksDecrypted).toBe(1);
-    // authenticateAll checks all 11, reporting progress up to the file's size.
+    // authenticateAll checks the 10 others (the final one authenticated at open), reporting
+    // progress up to the file's size.
     const progress: number[] = [];
     await handle.authenticateAll({ onProgress: (done) => progress.push(done) });
-    expect(handle.chunksDecrypted).toBe(12);
+    expect(handle.chunksDecrypted).toBe(11);
+    expect(handle.chunksAuthenticated).toBe(11);
     expect(progress.at(-1)).toBe(file.length);
     const aborted = new AbortController();
     aborted.abort();
@@ -312,5 +316,83 @@ describe('age payload, tampered', () => {
     const cut = tamper(c.file, c.payloadOffset, { kind: 'truncate', to: c.payloadOffset + 4 * SEALED_CHUNK_SIZE });
     const truncated = await openBytes(cut, [identity]).catch((e: unknown) => e as BackupError);
     expect((truncated as BackupError).message).toMatch(/chunk 4 of 4 .* does not authenticate as the final chunk: the file was truncated/);
+  });
+});
+
+describe('authenticateAll after reads', () => {
+  // 23 chunks: reads of up to 5 chunks leave gaps, and runs of up to 17 cross them.
+  const plain = bytesOf(22 * CHUNK_SIZE + 999, 23);
+  let file: Uint8Array;
+  let payloadOffset: number;
+  const chunks = 23;
+  beforeAll(async () => {
+    file = await encryptBytes(plain, { recipients });
+    payloadOffset = (await inspectAgeFile(memoryReadHandle(file))).payloadOffset;
+  });
+
+  /** Reads in batches run at once (so some are under way when authenticateAll starts). */
+  const arbReads = fc.array(
+    fc.array(fc.record({ position: fc.nat(plain.length - 1), length: fc.integer({ min: 1, max: 5 * CHUNK_SIZE }) }), { minLength: 1, maxLength: 4 }),
+    { maxLength: 5 },
+  );
+  /** Runs the batches one after another; with `lastConcurrent`, the last one's reads are started, not awaited. */
+  const readBatches = async (handle: Awaited<ReturnType<typeof openBytes>>, batches: { position: number; length: number }[][], lastConcurrent: boolean): Promise<{ last: Promise<unknown> }> => {
+    for (let b = 0; b < batches.length; b += 1) {
+      const reads = Promise.all(batches[b]!.map((r) => handle.read(r.position, r.length)));
+      if (lastConcurrent && b === batches.length - 1) return { last: reads };
+      await reads;
+    }
+    return { last: Promise.resolve() };
+  };
+
+  it('authenticates every chunk, decrypting only those no read has, also while reads are under way', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbReads, fc.boolean(), fc.nat(40), async (batches, lastConcurrent, cacheChunks) => {
+        const handle = await openBytes(file, [identity], undefined, cacheChunks || undefined);
+        try {
+          // The last batch still under way when authenticateAll starts, or every read done.
+          const { last: underWay } = await readBatches(handle, batches, lastConcurrent);
+          const before = handle.chunksAuthenticated;
+          const decryptedBefore = handle.chunksDecrypted;
+          await handle.authenticateAll();
+          await underWay;
+          expect(handle.chunksAuthenticated).toBe(chunks);
+          // After the reads: exactly the chunks they did not authenticate, each once.
+          if (!lastConcurrent) expect(handle.chunksDecrypted - decryptedBefore).toBe(chunks - before);
+        } finally {
+          await handle.close();
+        }
+      }),
+      { numRuns: propertyRuns(), seed: 1313 },
+    );
+  });
+
+  it('fails, naming the chunk, when a byte of any chunk is flipped, whatever was read before', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(chunks - 1), fc.nat(SEALED_CHUNK_SIZE - 1), fc.integer({ min: 1, max: 255 }), arbReads, async (chunk, offset, mask, batches) => {
+        const damaged = file.slice();
+        const at = Math.min(file.length - 1, payloadOffset + chunk * SEALED_CHUNK_SIZE + offset);
+        damaged[at]! ^= mask;
+        const named = new RegExp(`: chunk ${chunk + 1} of ${chunks} \\(`);
+        let error: unknown;
+        let handle: Awaited<ReturnType<typeof openBytes>> | undefined;
+        try {
+          handle = await openBytes(damaged, [identity]);
+          // A read that covers the damaged chunk fails on it; reads that do not succeed.
+          await readBatches(handle, batches, false).catch((e: unknown) => {
+            expect((e as BackupError).message).toMatch(named);
+          });
+          await handle.authenticateAll();
+        } catch (e) {
+          error = e;
+        } finally {
+          await handle?.close();
+        }
+        expect(error, `chunk ${chunk + 1}, offset ${offset}`).toBeInstanceOf(BackupError);
+        expect((error as BackupError).code).toBe('ENCRYPTED_DAMAGED');
+        expect((error as BackupError).message).toMatch(named);
+      }),
+      { numRuns: propertyRuns(), seed: 1314 },
+    );
   });
 });

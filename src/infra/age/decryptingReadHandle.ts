@@ -17,6 +17,10 @@
  *   edges of reads, where the parallel extraction's neighbouring reads and the ZIP check's
  *   small header reads meet; the final chunk is kept for the handle's life. A chunk
  *   already being decrypted for one read is awaited, not decrypted again, by another.
+ * - Which chunks have authenticated is remembered (one byte per chunk, 16 KB for a 1 GiB
+ *   file), so `authenticateAll` decrypts only those no read has: a full verify
+ *   authenticates every chunk of the file and each once, not once for the ZIP reader and
+ *   again for the check (issue 13, bench/RESULTS.md).
  */
 import { BackupError } from '../../domain/errors.ts';
 import type { ReadHandle } from '../../ports/fileSystem.ts';
@@ -49,14 +53,18 @@ export interface AgeFileInfo {
 export interface DecryptingReadHandle extends ReadHandle {
   readonly info: AgeFileInfo;
   /**
-   * Reads and authenticates every chunk, front to back, without keeping them: a full check
-   * of the encrypted file whatever the reader above reads (a ZIP's gaps included).
-   * `onProgress` gets the ciphertext bytes checked so far. Rejects with ENCRYPTED_DAMAGED
-   * naming the first chunk that fails, or with CANCELLED once `signal` aborts.
+   * Authenticates every chunk that no read of this handle has (front to back, without
+   * keeping them; one being decrypted for a read is awaited): once it resolves, every chunk
+   * of the file has been authenticated, whatever the reader above read (a ZIP's gaps
+   * included), and none twice. `onProgress` gets the ciphertext bytes checked so far.
+   * Rejects with ENCRYPTED_DAMAGED naming the first chunk that fails, or with CANCELLED
+   * once `signal` aborts.
    */
   authenticateAll(options?: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<void>;
   /** Chunks decrypted so far (each authenticated), cache hits not counted: for tests and progress. */
   readonly chunksDecrypted: number;
+  /** Distinct chunks authenticated so far (by reads or authenticateAll): `info.chunks` once all are. */
+  readonly chunksAuthenticated: number;
 }
 
 /** Reads the header (and its size) from the start of `inner`, in reads that grow up to MAX_HEADER_SIZE. */
@@ -125,6 +133,9 @@ async function open(inner: ReadHandle, options: DecryptOptions, label: string): 
   const sealedEnd = inner.size;
   const capacity = Math.max(1, options.cacheChunks ?? 32);
   let decrypted = 0;
+  // 1 where a chunk has authenticated: authenticateAll skips it.
+  const authenticated = new Uint8Array(chunks);
+  let authenticatedCount = 0;
 
   const chunkDamaged = (index: number, detail: string) => {
     const start = payloadOffset + index * SEALED_CHUNK_SIZE;
@@ -142,6 +153,10 @@ async function open(inner: ReadHandle, options: DecryptOptions, label: string): 
         throw chunkDamaged(index, index === chunks - 1 ? 'does not authenticate as the final chunk: the file was truncated, extended, damaged or altered' : 'does not authenticate: it was damaged, altered, dropped, repeated or moved');
       }
       decrypted += 1;
+      if (authenticated[index] === 0) {
+        authenticated[index] = 1;
+        authenticatedCount += 1;
+      }
       out.push(plain);
     }
     return out;
@@ -233,6 +248,9 @@ async function open(inner: ReadHandle, options: DecryptOptions, label: string): 
     get chunksDecrypted() {
       return decrypted;
     },
+    get chunksAuthenticated() {
+      return authenticatedCount;
+    },
     async read(position, length, into) {
       if (closed) throw new Error('read: the handle is closed');
       if (!Number.isSafeInteger(position) || position < 0 || !Number.isSafeInteger(length) || length < 0) {
@@ -257,11 +275,27 @@ async function open(inner: ReadHandle, options: DecryptOptions, label: string): 
       return out;
     },
     async authenticateAll({ signal, onProgress } = {}) {
-      for (let first = 0; first < chunks; first += RUN) {
+      // Runs of up to RUN chunks that no read has authenticated, front to back; a chunk a
+      // read is decrypting now is awaited there (its failure is this one's).
+      let index = 0;
+      while (index < chunks) {
         if (signal?.aborted) throw new BackupError('CANCELLED', `${label}: cancelled`);
-        await readRun(first, Math.min(RUN, chunks - first));
-        onProgress?.(Math.min(sealedEnd, payloadOffset + (first + RUN) * SEALED_CHUNK_SIZE), sealedEnd);
+        if (authenticated[index] === 1) {
+          index += 1;
+          continue;
+        }
+        const underWay = pending.get(index);
+        if (underWay) {
+          await underWay;
+          continue; // it authenticated (or the read it belongs to threw above)
+        }
+        let end = index + 1;
+        while (end < chunks && end - index < RUN && authenticated[end] === 0 && !pending.has(end)) end += 1;
+        await readRun(index, end - index);
+        index = end;
+        onProgress?.(Math.min(sealedEnd, payloadOffset + index * SEALED_CHUNK_SIZE), sealedEnd);
       }
+      onProgress?.(sealedEnd, sealedEnd);
     },
     async close() {
       if (closed) return;
