@@ -23,7 +23,9 @@ export interface EncryptedFileInfo {
 /** The plaintext of an encrypted file, read at any offset; every chunk read is authenticated. */
 export interface DecryptingHandle extends ReadHandle {
   /**
-   * Reads and authenticates every chunk front to back. Rejects with ENCRYPTED_DAMAGED
+   * Authenticates, front to back, every chunk that no read of this handle has: once it
+   * resolves, every chunk of the file has been authenticated (an adapter may skip those its
+   * reads already did, so that none is decrypted twice). Rejects with ENCRYPTED_DAMAGED
    * naming the first chunk that fails, CANCELLED once `signal` aborts.
    */
   authenticateAll(options?: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<void>;
