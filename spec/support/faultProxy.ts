@@ -31,8 +31,8 @@ export type FaultAction =
   | { readonly kind: 'drop-response' }
   /** Forward half the server's response body, then cut. */
   | { readonly kind: 'cut-response' }
-  /** Answer this status with S3's InternalError / ServiceUnavailable XML, the server never sees it. */
-  | { readonly kind: 'status'; readonly status: 500 | 503 }
+  /** Answer this status with S3's error XML (InternalError / ServiceUnavailable unless `code`); the server never sees it. */
+  | { readonly kind: 'status'; readonly status: number; readonly code?: string; readonly message?: string }
   /** Answer 503 SlowDown. */
   | { readonly kind: 'slow-down' }
   /** Wait, then forward. */
@@ -56,6 +56,8 @@ export interface SeenRequest {
   readonly signature: string | null;
   /** The rule's action that met it, if any. */
   readonly fault: FaultAction['kind'] | null;
+  /** The server's status, once it answered (null if it never did: a fault answered or cut). */
+  status: number | null;
 }
 
 export interface FaultProxy {
@@ -116,25 +118,30 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     const op = operationOf(method, url);
     const action = ruleFor(op);
     const signature = /Signature=([0-9a-f]+)/.exec(req.headers.authorization ?? '')?.[1] ?? null;
-    seen.push({ op, method, url, headers: { ...req.headers }, signature, fault: action?.kind ?? null });
+    const record: SeenRequest = { op, method, url, headers: { ...req.headers }, signature, fault: action?.kind ?? null, status: null };
+    seen.push(record);
     if (action?.kind === 'status' || action?.kind === 'slow-down') {
-      req.resume();
-      await new Promise((resolve) => req.on('end', resolve));
-      const [status, code] = action.kind === 'slow-down' ? [503, 'SlowDown'] : action.status === 500 ? [500, 'InternalError'] : [503, 'ServiceUnavailable'];
-      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>injected by the test proxy</Message><RequestId>fault</RequestId></Error>`;
+      req.resume(); // without a 100 Continue a client that asked for one sends no body; node:http drops any other's
+      const [status, code] = action.kind === 'slow-down' ? [503, 'SlowDown'] : [action.status, action.code ?? (action.status === 500 ? 'InternalError' : 'ServiceUnavailable')];
+      const message = (action.kind === 'status' && action.message) || 'injected by the test proxy';
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>fault</RequestId></Error>`;
       res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) }).end(body);
       return;
     }
     if (action?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, action.ms));
-    const headers = { ...req.headers };
-    delete headers.expect; // this side already said 100 Continue (node:http does when nobody listens for checkContinue)
-    const up = httpRequest({ host: target.hostname, port: target.port, method, path: url, headers });
+    // Expect: 100-continue goes through: the server's 100 is passed on, and a server that answers
+    // at once (a 501 for a header it does not take) gets no body, as without the proxy.
+    const up = httpRequest({ host: target.hostname, port: target.port, method, path: url, headers: req.headers });
     const cut = () => {
       up.destroy();
       req.socket.destroy();
     };
-    up.on('error', () => req.socket.destroy());
+    let answered = false;
+    up.on('continue', () => res.writeContinue());
+    up.on('error', () => answered || req.socket.destroy());
     up.on('response', (answer) => {
+      answered = true;
+      record.status = answer.statusCode ?? null;
       if (action?.kind === 'drop-response') {
         answer.resume();
         answer.on('end', () => req.socket.destroy());
@@ -147,6 +154,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       }
       const half = Math.floor(Number(answer.headers['content-length'] ?? 2) / 2);
       let sent = 0;
+      if (half === 0) setTimeout(() => (answer.destroy(), req.socket.destroy()), 20);
       answer.on('data', (chunk: Buffer) => {
         if (sent >= half) return;
         const piece = chunk.subarray(0, half - sent);
@@ -172,6 +180,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   }
 
   const server = createServer((req, res) => void handle(req, res).catch(() => req.socket.destroy()));
+  server.on('checkContinue', (req, res) => server.emit('request', req, res)); // no automatic 100: the server's goes through
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

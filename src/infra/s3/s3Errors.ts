@@ -42,7 +42,7 @@ export function isRetryable(error: unknown): boolean {
   if (f.errno !== undefined && NETWORK.has(f.errno)) return true;
   if (f.name === 'TimeoutError' || (f.status === undefined && /socket hang up|premature close|aborted/i.test(f.message))) return true;
   if (THROTTLED.has(f.name) || DIGEST.has(f.name)) return true;
-  return f.status !== undefined && (f.status >= 500 || f.status === 429);
+  return f.status !== undefined && ((f.status >= 500 && f.status !== 501) || f.status === 429); // 501: NotImplemented stays so
 }
 
 /** Is it the server's "no such key" (GetObject: NoSuchKey; HeadObject: a bare 404)? */

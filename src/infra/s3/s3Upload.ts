@@ -18,6 +18,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   PutObjectCommand,
   UploadPartCommand,
   type HeadObjectCommandOutput,
@@ -33,6 +34,9 @@ export const MAX_OBJECT = 5 * 2 ** 40;
 const MAX_PARTS = 10_000;
 const MiB = 2 ** 20;
 
+/** Endpoints that answered If-None-Match on a write with NotImplemented, for this process (Swift's s3api, older MinIO). */
+const unconditional = new Set<string>();
+
 export interface Uploader {
   put(name: string, source: ReadHandle, options: TransferOptions): Promise<void>;
   /** Upload ids this store is writing now: cleanUp leaves them alone. */
@@ -42,7 +46,7 @@ export interface Uploader {
 export function createUploader(s3: S3Context, partSize: number, queueSize: number): Uploader {
   const inFlight = new Set<string>();
   /** Until a server refuses If-None-Match on a write (NotImplemented); then the HeadObject check alone. */
-  let conditional = true;
+  let conditional = !unconditional.has(s3.place.endpoint);
   const { client, bucket } = s3;
 
   async function mustBeFree(key: string, name: string, what: string, signal?: AbortSignal): Promise<void> {
@@ -59,13 +63,15 @@ export function createUploader(s3: S3Context, partSize: number, queueSize: numbe
   async function conditionalWrite(what: string, signal: AbortSignal | undefined, write: (ifNoneMatch: string | undefined, abortSignal: AbortSignal | undefined) => Promise<unknown>): Promise<boolean> {
     for (;;) {
       let retried = false;
+      let asked = false; // whether the try that failed sent If-None-Match (puts run in parallel: `conditional` may have changed since)
       try {
-        await s3.attempt(what, signal, (abortSignal, n) => ((retried = n > 0), write(conditional ? '*' : undefined, abortSignal)));
+        await s3.attempt(what, signal, (abortSignal, n) => ((retried = n > 0), (asked = conditional), write(asked ? '*' : undefined, abortSignal)));
         return false;
       } catch (error) {
         const f = factsOf(error);
-        if (conditional && (f.name === 'NotImplemented' || f.status === 501)) {
+        if (asked && (f.name === 'NotImplemented' || f.status === 501)) {
           conditional = false; // the HeadObject check before stands in for it
+          unconditional.add(s3.place.endpoint);
           continue;
         }
         // A 412 after a cut connection may be our own first try, which did arrive: the check after the write decides.
@@ -104,8 +110,9 @@ export function createUploader(s3: S3Context, partSize: number, queueSize: numbe
     const size = source.size;
     // S3 takes at most 10,000 parts: a larger object gets larger parts (whole MiB).
     const part = Math.max(partSize, Math.ceil(size / MAX_PARTS / MiB) * MiB);
+    let createRetried = false;
     const created = await s3
-      .attempt(what, signal, (abortSignal) => client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal }))
+      .attempt(what, signal, (abortSignal, n) => ((createRetried = n > 0), client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal })))
       .catch((error) => {
         throw s3.fail(error, what);
       });
@@ -169,6 +176,20 @@ export function createUploader(s3: S3Context, partSize: number, queueSize: numbe
     } finally {
       signal?.removeEventListener('abort', onAbort);
       inFlight.delete(uploadId);
+      // A retried CreateMultipartUpload may have started an upload whose answer was lost: abort it now, not at the next cleanUp.
+      if (createRetried) await abortOthers(key, what);
+    }
+  }
+
+  async function abortOthers(key: string, what: string): Promise<void> {
+    try {
+      const page = await s3.attempt(what, undefined, (abortSignal) => client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }), { abortSignal }));
+      for (const upload of page.Uploads ?? []) {
+        if (upload.Key !== key || !upload.UploadId || inFlight.has(upload.UploadId)) continue;
+        await s3.attempt(what, undefined, (abortSignal) => client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }), { abortSignal }));
+      }
+    } catch {
+      // best effort: the next cleanUp finds it
     }
   }
 
