@@ -273,3 +273,51 @@ describe('getting a backup back from a destination', () => {
     );
   });
 });
+
+describe('run-due copies to the destinations, retries a failed copy and raises the alarm when it persists', () => {
+  it('after a new backup; a failure is retried 15 minutes later, COPY_FAILED once the retry fails too, cleared by a copy that works', async () => {
+    const { createMemoryHarness } = await import('../support/memoryHarness.ts');
+    const { createBackupService } = await import('../../src/domain/service.ts');
+    const { runDue } = await import('../../src/domain/runDue.ts');
+    const { readStatus } = await import('../../src/domain/status.ts');
+    const { readAuditLog } = await import('../../src/domain/auditLog.ts');
+    const h = await createMemoryHarness();
+    const world = createMemoryDestinations();
+    world.createPlace(S3);
+    let t = Date.parse('2026-11-27T08:00:00.000Z');
+    const deps: BackupDeps = { ...h.deps, destinations: world, clock: { now: () => new Date((t += 1000)), timeZone: () => 'Europe/Berlin' } };
+    const service = createBackupService(deps, h.config);
+    await service.destAdd('Offsite', S3);
+    const tick = () => service.runDue();
+    const status = () => readStatus(deps, h.config);
+
+    world.fail('put', 'DEST_UNREACHABLE', 1000);
+    const first = await tick();
+    expect(first.backup.outcome).toBe('ok');
+    expect(first.copies?.reports.map((r) => r.failure?.code)).toEqual(['DEST_UNREACHABLE']);
+    let s = await status();
+    expect(s.nextCopy.due).toBe(false);
+    expect(Date.parse(s.nextCopy.nextDueAt!) - t).toBeGreaterThan(14 * 60_000);
+    expect(s.alarms.map((a) => a.code)).not.toContain('COPY_FAILED');
+
+    t += 16 * 60_000;
+    expect((await status()).nextCopy).toMatchObject({ due: true, destinations: ['Offsite'] });
+    const retry = await tick();
+    expect(retry.backup.outcome).toBe('not-due');
+    expect(retry.copies?.reports[0]?.failure?.code).toBe('DEST_UNREACHABLE');
+    s = await status();
+    expect(s.alarms.find((a) => a.code === 'COPY_FAILED')?.message).toMatch(/^Copies to Offsite have failed since .*DEST_UNREACHABLE/);
+
+    world.clearFaults();
+    t += 16 * 60_000;
+    const healed = await tick();
+    expect(healed.copies?.reports[0]).toMatchObject({ copied: [first.backup.fileName], failure: null });
+    s = await status();
+    expect(s.alarms.map((a) => a.code)).not.toContain('COPY_FAILED');
+    expect(s.nextCopy).toEqual({ due: false, nextDueAt: null, destinations: [] });
+    expect((await tick()).copies).toBeNull();
+    const audit = await readAuditLog(deps, h.config);
+    expect(audit.broken).toBeNull();
+    expect(audit.entries.filter((r) => r.action === 'copy').map((r) => r.result)).toEqual(['failed', 'failed', 'ok']);
+  });
+});

@@ -207,10 +207,10 @@ export function createBackupScheduler(options: BackupSchedulerOptions): BackupSc
     const t = now();
     try {
       const status = await service.status();
-      const due = [status.nextBackup.nextDueAt, status.nextDrill.nextDueAt].flatMap((iso) => (iso === null ? [] : [Date.parse(iso)]));
+      const due = [status.nextBackup.nextDueAt, status.nextDrill.nextDueAt, status.nextCopy.nextDueAt].flatMap((iso) => (iso === null ? [] : [Date.parse(iso)]));
       // At least a poll away: a run due now that did not happen (a failure) is not retried in a loop.
       nextCheckAt = Math.max(t + pollMs, Math.min(t + maxIdleMs, ...due));
-      const dueNow = status.nextBackup.due || status.nextDrill.due;
+      const dueNow = status.nextBackup.due || status.nextDrill.due || status.nextCopy.due;
       if (dueNow && options.alarmsUnlessDue) return true;
       const next = new Map(status.alarms.map((a) => [alarmKey(a), a]));
       const raised = [...next].filter(([key]) => !alarms?.has(key)).map(([, a]) => a);

@@ -31,6 +31,10 @@ export const ALARM_TEXTS: Readonly<Record<AlarmCode, { readonly title: string; r
     title: 'Backups are not re-checked in time',
     advice: 'Give checks a longer time budget in Automatic backups, or keep fewer backups.',
   },
+  COPY_FAILED: {
+    title: 'Copies off this computer are failing',
+    advice: 'Your backups are only on this computer until it is fixed: reconnect the drive or check the storage settings and credentials (the message says what failed). Copies are tried again every 15 minutes.',
+  },
   POLICY_INVALID: {
     title: 'The backup policy cannot be read',
     advice: 'Nothing runs by itself until it is fixed: correct or remove casevault-policy.json in the backup folder (the message names the setting).',

@@ -25,6 +25,8 @@ const GENESIS = '0'.repeat(64);
 /**
  * 'pin', 'unpin': a backup's pin changed; 'policy': the backup policy was changed; 'undo-restore': a restore was undone;
  * 'key-…': encryption's keys changed (keys.ts; public keys only, never a secret); 'encryption-off'/'-on': turned off or on.
+ * 'dest-add'/'dest-remove'/'dest-on'/'dest-off': a copy destination changed (file: its name and where, never a credential);
+ * 'copy': a backup copied to a destination (file: the backup; code: why it failed); 'download': a backup fetched from one.
  */
 export type AuditAction =
   | 'export'
@@ -41,7 +43,13 @@ export type AuditAction =
   | 'key-add'
   | 'key-remove'
   | 'encryption-off'
-  | 'encryption-on';
+  | 'encryption-on'
+  | 'dest-add'
+  | 'dest-remove'
+  | 'dest-on'
+  | 'dest-off'
+  | 'copy'
+  | 'download';
 
 export interface AuditRecord {
   readonly time: string;

@@ -61,6 +61,18 @@ export interface DrillRun {
   readonly outcome: 'ok' | 'failed' | 'cancelled';
 }
 
+/** The last copy to a destination (by its name), for run-due's retries and the alarm. */
+export interface CopyRecord {
+  readonly at: string;
+  readonly outcome: 'ok' | 'failed';
+  /** The newest backup known whole there after that copy (null: none). */
+  readonly newest: string | null;
+  readonly code: ErrorCode | null;
+  readonly message: string | null;
+  /** When the copies there started failing (kept across failed retries), or null while they succeed. */
+  readonly failingSince: string | null;
+}
+
 export interface BackupState {
   readonly version: typeof STATE_VERSION;
   readonly backups: Readonly<Record<string, BackupRecord>>;
@@ -69,9 +81,11 @@ export interface BackupState {
   /** Bytes per second verification read at, measured by drills; null until measured. */
   readonly verifyBytesPerSecond: number | null;
   readonly liveDatabase: { readonly checkedAt: string; readonly integrity: string } | null;
+  /** Per destination name, its last copy (issue 14); absent in files written before. */
+  readonly copies: Readonly<Record<string, CopyRecord>>;
 }
 
-export const EMPTY_STATE: BackupState = { version: STATE_VERSION, backups: {}, lastBackupRun: null, lastDrill: null, verifyBytesPerSecond: null, liveDatabase: null };
+export const EMPTY_STATE: BackupState = { version: STATE_VERSION, backups: {}, lastBackupRun: null, lastDrill: null, verifyBytesPerSecond: null, liveDatabase: null, copies: {} };
 const NO_RECORD: BackupRecord = { pinned: false, verification: null, fingerprint: null, needsKey: null };
 
 const code = matching(/^[A-Z][A-Z_]{0,39}$/, 'an error code') as Shape<ErrorCode>;
@@ -105,6 +119,17 @@ const shapeOfState: Shape<BackupState> = object<BackupState>({
   lastDrill: required(nullable(object<DrillRun>({ startedAt: required(instant), finishedAt: required(instant), verified: required(integer(0, 1e9)), failed: required(integer(0, 1e9)), outcome: required(oneOf(['ok', 'failed', 'cancelled'])) }))),
   verifyBytesPerSecond: required(nullable(integer(1, Number.MAX_SAFE_INTEGER))),
   liveDatabase: required(nullable(object<{ checkedAt: string; integrity: string }>({ checkedAt: required(instant), integrity: required(text(2000)) }))),
+  copies: withDefault(
+    record((name) => /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$/.test(name), 'a destination name', object<CopyRecord>({
+      at: required(instant),
+      outcome: required(oneOf(['ok', 'failed'])),
+      newest: required(nullable(matching(/^[^/\\\0]+\.zip(\.age)?$/, 'the name of a backup (.zip or .zip.age)'))),
+      code: required(nullable(code)),
+      message: required(nullable(text(2000))),
+      failingSince: required(nullable(instant)),
+    })),
+    () => ({}),
+  ),
 });
 
 function stateError(error: ShapeError): BackupError {
@@ -202,6 +227,13 @@ export function recordBackupRun(state: BackupState, run: BackupRun, fingerprint:
 }
 
 export const recordDrill = (state: BackupState, drill: DrillRun, verifyBytesPerSecond: number | null): BackupState => ({ ...state, lastDrill: drill, verifyBytesPerSecond: verifyBytesPerSecond ?? state.verifyBytesPerSecond });
+
+/** Records a destination's copy: a failure keeps when the failing started, a success clears it. */
+export function recordCopy(state: BackupState, destination: string, copy: Omit<CopyRecord, 'failingSince'>): BackupState {
+  const before = state.copies[destination];
+  const failingSince = copy.outcome === 'ok' ? null : (before?.failingSince ?? copy.at);
+  return { ...state, copies: { ...state.copies, [destination]: { ...copy, failingSince } } };
+}
 
 export const recordLiveCheck = (state: BackupState, checkedAt: string, integrity: string): BackupState => ({ ...state, liveDatabase: { checkedAt, integrity } });
 

@@ -23,7 +23,7 @@ import type { DestinationStore, DestinationTarget } from '../ports/destination.t
 import type { ReadHandle } from '../ports/fileSystem.ts';
 import { writeFileAtomic } from './atomicFile.ts';
 import { PARTIAL_SUFFIX, SIDECAR_SUFFIX, dateFromFileName, isBackupFileName, isEncryptedFileName, parseSidecar, sidecarLine } from './backupFiles.ts';
-import { lastVerifiedGood, pinnedSet, readState } from './backupState.ts';
+import { lastVerifiedGood, pinnedSet, readState, recordCopy, updateState, type BackupState } from './backupState.ts';
 import type { BackupConfig, BackupDeps } from './deps.ts';
 import { BackupError, throwIfCancelled, toBackupError, type ErrorCode } from './errors.ts';
 import { ShapeError, boolean, instant, matching, nullable, object, oneOf, parseJsonText, required, withDefault, type Shape } from './jsonShape.ts';
@@ -403,6 +403,54 @@ export async function syncDestination(
 async function remoteRetention(deps: BackupDeps, config: BackupConfig, backups: readonly RemoteBackup[]): Promise<RetentionDecision> {
   const [{ policy }, state] = await Promise.all([readPolicy(deps, config), readState(deps, config)]);
   return decideRetention({ backups, retention: policy.retention, pinned: pinnedSet(state), lastVerifiedGood: lastVerifiedGood(backups, state), timeZone: timeZoneOf(deps.clock) });
+}
+
+/** syncDestination, and its outcome recorded in the state (for run-due's retries and the alarm). */
+export async function syncAndRecord(deps: BackupDeps, config: BackupConfig, entry: DestinationEntry, options: CopyOptions & { only?: string; prune?: boolean } = {}): Promise<DestinationCopyReport> {
+  const report = await syncDestination(deps, config, entry, options);
+  const whole = [...report.copied, ...report.present].sort((a, b) => (dateFromFileName(b)?.getTime() ?? 0) - (dateFromFileName(a)?.getTime() ?? 0) || b.localeCompare(a));
+  const newest = options.only === undefined ? (report.failure ? null : (whole[0] ?? null)) : null;
+  try {
+    await updateState(deps, config, (state) => {
+      const before = state.copies[entry.name];
+      // A copy of one backup says nothing of the newest: keep what was known.
+      const known = options.only === undefined ? newest : (before?.newest ?? null);
+      return recordCopy(state, entry.name, { at: deps.clock.now().toISOString(), outcome: report.failure ? 'failed' : 'ok', newest: known, code: report.failure?.code ?? null, message: report.failure?.message.slice(0, 2000) ?? null });
+    });
+  } catch (error) {
+    deps.log?.(`copy to ${entry.name}: could not record the copy in the state`, error);
+  }
+  return report;
+}
+
+/** How long after a failed copy run-due tries again. */
+export const COPY_RETRY_MS = 15 * 60_000;
+
+/**
+ * Which enabled destinations a copy is due for (pure): one never copied to (while there is a
+ * backup), one whose newest whole backup is not the newest local one, one whose last copy
+ * failed at least COPY_RETRY_MS ago. `nextDueAt`: the soonest retry of a failed one, if none is due.
+ */
+export function copyDue(input: { destinations: readonly Pick<DestinationEntry, 'name' | 'enabled'>[]; newestBackup: string | null; state: BackupState; now: Date }): { due: string[]; nextDueAt: string | null } {
+  const due: string[] = [];
+  let next: number | null = null;
+  if (input.newestBackup === null) return { due, nextDueAt: null };
+  for (const d of input.destinations) {
+    if (!d.enabled) continue;
+    const record = input.state.copies[d.name];
+    if (!record) {
+      due.push(d.name);
+      continue;
+    }
+    if (record.outcome === 'failed') {
+      const retryAt = Date.parse(record.at) + COPY_RETRY_MS;
+      if (retryAt <= input.now.getTime()) due.push(d.name);
+      else next = next === null ? retryAt : Math.min(next, retryAt);
+      continue;
+    }
+    if (record.newest !== input.newestBackup) due.push(d.name);
+  }
+  return { due, nextDueAt: due.length > 0 ? input.now.toISOString() : next === null ? null : new Date(next).toISOString() };
 }
 
 /** Every enabled destination brought up to date (run-due, and after each backup). */

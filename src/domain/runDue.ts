@@ -12,7 +12,9 @@
  * 3. Verify the new backup at once and record the result, so it is the newest verified-good
  *    backup before anything is pruned.
  * 4. After a new backup, prune if the policy says so.
- * 5. On a scheduled tick (not at quit), run a drill if one is due.
+ * 5. Copy to the destinations a copy is due for (destinations.ts copyDue: after a new backup,
+ *    and a failed copy again 15 minutes later), with their retention if the policy prunes.
+ * 6. On a scheduled tick (not at quit), run a drill if one is due.
  * A failure of one step is reported in the result, and the later steps still run; only an
  * unreadable policy or state, or a cancellation, rejects. BUSY (another operation or
  * process holds what the backup needs) is not a failure: the run stops there, records
@@ -21,6 +23,7 @@
 import type { BackupConfig, BackupDeps, RunOptions, Unlock } from './deps.ts';
 import { readState, recordBackupRun, recordLiveCheck, recordNeedsKey, recordVerification, updateState, type RunTrigger, type Verification } from './backupState.ts';
 import { verifyOrNeedsKey } from './encryptedBackup.ts';
+import { copyDue, readDestinations, syncAndRecord, type DestinationCopyReport, type DestinationEntry } from './destinations.ts';
 import { auditedVerify, runDrill, type DrillReport } from './drill.ts';
 import { isBackupError, toBackupError, type ErrorCode } from './errors.ts';
 import { dataFingerprint, unchangedSince } from './fingerprint.ts';
@@ -47,6 +50,8 @@ export interface RunDueOptions extends Pick<RunOptions, 'signal'> {
    * and the status raises DRILL_NEEDS_KEY.
    */
   readonly unlock?: Unlock;
+  /** Brings one destination up to date and records it (the service's audited copy under the export lock); by default destinations.ts syncAndRecord. */
+  readonly copy?: (entry: DestinationEntry, run: { signal?: AbortSignal; prune: boolean }) => Promise<DestinationCopyReport>;
 }
 
 export interface StepFailure {
@@ -72,6 +77,8 @@ export interface RunDueReport {
   readonly verify: { readonly fileName: string; readonly result: 'ok' | 'failed' | 'needs-key'; readonly failure: StepFailure | null } | null;
   readonly prune: { readonly result: PruneResult | null; readonly failure: StepFailure | null } | null;
   readonly drill: { readonly report: DrillReport | null; readonly failure: StepFailure | null } | null;
+  /** The copies made (one report per destination a copy was due for), or null when none was due; `failure`: the destinations could not be read. */
+  readonly copies: { readonly reports: readonly DestinationCopyReport[]; readonly failure: StepFailure | null } | null;
 }
 
 /** Whether the run gave way to another operation (BUSY) at its backup or its drill. */
@@ -119,7 +126,7 @@ export async function runDue(deps: BackupDeps, config: BackupConfig, options: Ru
       const failure = failureOf(error, 'scheduled backup');
       backup = { due, outcome: failure.code === 'BUSY' ? 'busy' : 'failed', fileName: null, failure, liveCheck };
     }
-    if (backup.outcome === 'busy') return { backup, verify: null, prune: null, drill: null };
+    if (backup.outcome === 'busy') return { backup, verify: null, prune: null, drill: null, copies: null };
     const { outcome, fileName, failure } = backup;
     const run = { at, trigger, outcome: outcome as 'ok' | 'skipped-unchanged' | 'failed', fileName, code: failure?.code ?? null, message: failure?.message ?? null };
     await updateState(deps, config, (s) => {
@@ -138,6 +145,23 @@ export async function runDue(deps: BackupDeps, config: BackupConfig, options: Ru
     }
   }
 
+  let copies: RunDueReport['copies'] = null;
+  try {
+    const destinations = await readDestinations(deps, config);
+    if (destinations.some((d) => d.enabled)) {
+      const [listed, current] = [await listBackups(deps, config), await readState(deps, config)];
+      const { due } = copyDue({ destinations, newestBackup: listed[0]?.fileName ?? null, state: current, now: deps.clock.now() });
+      const reports: DestinationCopyReport[] = [];
+      const copy = options.copy ?? ((entry: DestinationEntry, run: { signal?: AbortSignal; prune: boolean }) => syncAndRecord(deps, config, entry, run));
+      for (const entry of destinations.filter((d) => due.includes(d.name))) {
+        reports.push(await copy(entry, { ...(options.signal ? { signal: options.signal } : {}), prune: policy.retention.pruneAfterBackup }));
+      }
+      if (reports.length > 0) copies = { reports, failure: null };
+    }
+  } catch (error) {
+    copies = { reports: [], failure: failureOf(error, 'copy') };
+  }
+
   let drill: RunDueReport['drill'] = null;
   if (trigger === 'schedule') {
     const [listed, current] = [await listBackups(deps, config), await readState(deps, config)];
@@ -149,7 +173,7 @@ export async function runDue(deps: BackupDeps, config: BackupConfig, options: Ru
       }
     }
   }
-  return { backup, verify, prune, drill };
+  return { backup, verify, prune, drill, copies };
 }
 
 /** quick_check of the live database: 'ok', or what is wrong with it (a file SQLite cannot read at all included). */

@@ -16,6 +16,7 @@ import { bestEffort } from './deps.ts';
 import { appendAudit, readAuditLog, type AuditAction, type AuditRecord } from './auditLog.ts';
 import { SIDECAR_SUFFIX, isBackupFileName, parseSidecar } from './backupFiles.ts';
 import { forgetBackups, pinBackup, readState, recordOf, removeStateLeftovers, updateState } from './backupState.ts';
+import { addDestination, downloadBackup, findDestination, listDestinationBackups, parseTarget, probeDestination, readDestinations, removeDestination, setDestinationEnabled, syncAndRecord, type CopyOptions, type DestinationCopyReport } from './destinations.ts';
 import { runDrill } from './drill.ts';
 import { BackupError, isBackupError, toBackupError } from './errors.ts';
 import { exportNow, type ExportResult } from './exportBackup.ts';
@@ -45,6 +46,9 @@ const ACTIVITY = {
   policy: 'a change of the backup policy',
   'undo-restore': 'an undo of a restore',
   keys: 'a change of the encryption keys',
+  destinations: 'a change of the copy destinations',
+  copy: 'a copy to a destination',
+  download: 'a download from a destination',
 } as const;
 type Activity = keyof typeof ACTIVITY;
 
@@ -173,6 +177,41 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
       }),
     );
 
+  const destLabel = (name: unknown, target: unknown): string => {
+    const t = target as Partial<Record<string, unknown>> | null;
+    const where = t?.kind === 'folder' ? String(t.path) : t?.kind === 's3' ? `s3://${String(t.bucket)}/${String(t.prefix ?? '')}${t.endpoint ? ` at ${String(t.endpoint)}` : ''}` : null;
+    return `destination ${String(name).slice(0, 40)}${where ? ` (${where.slice(0, 300)})` : ''}`;
+  };
+  /** A stored destination's name, or a target given whole (validated). */
+  const targetOf = async (where: unknown) => (typeof where === 'string' ? (await findDestination(deps, config, where)).target : parseTarget(where));
+  /** The copies, each recorded in the audit log (the backup, and the code if it failed). */
+  const copyAudited = async (options: { fileName?: string; to?: string; prune?: boolean } & CopyOptions): Promise<DestinationCopyReport[]> => {
+    const entries = options.to !== undefined ? [await findDestination(deps, config, options.to)] : (await readDestinations(deps, config)).filter((d) => d.enabled);
+    const reports: DestinationCopyReport[] = [];
+    for (const entry of entries) {
+      const report = await syncAndRecord(deps, config, entry, {
+        ...(options.fileName !== undefined ? { only: options.fileName } : {}),
+        ...(options.prune ? { prune: true } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+      reports.push(report);
+      await recordCopies(report);
+    }
+    return reports;
+  };
+  const recordCopies = async (report: DestinationCopyReport) => {
+    const lines: Omit<AuditRecord, 'time' | 'action' | 'sha256' | 'manifestSha256'>[] = report.copied.map((name) => ({ file: `${deps.fs.join(config.backupDir, name)} -> ${report.destination}`, result: 'ok', code: null }));
+    if (report.failure) lines.push({ file: `${report.failure.fileName ? deps.fs.join(config.backupDir, report.failure.fileName) : config.backupDir} -> ${report.destination}`, result: 'failed', code: report.failure.code });
+    for (const line of lines) {
+      try {
+        await appendAudit(deps, config, { time: deps.clock.now().toISOString(), action: 'copy', sha256: null, manifestSha256: null, ...line });
+      } catch (error) {
+        deps.log?.(`audit: could not record a copy to ${report.destination}`, error);
+      }
+    }
+  };
+
   return {
     config,
     /** What runs now, for a UI that wants to say so before it asks. */
@@ -259,6 +298,7 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
             ...(request.unlock ? { unlock: request.unlock } : {}),
             exportNow: (options, run) => exportInner(options, run),
             verify: (path, run) => verifyInner(path, run),
+            copy: (entry, run) => aroundExport(() => copyAudited({ to: entry.name, prune: run.prune, ...(run.signal ? { signal: run.signal } : {}) })).then((r) => r[0]!),
           }),
         );
         const remaining = waitMs - (Date.now() - started);
@@ -320,6 +360,37 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
     keyRemove: (publicKey: unknown) => keyChange('key-remove', () => removeKey(deps, config, publicKey)),
     /** Turning encryption off (or back on) is an explicit act, recorded in the audit log. */
     setEncryption: (on: boolean) => keyChange(on ? 'encryption-on' : 'encryption-off', () => setEncryption(deps, config, on)),
+
+    // ---- copies off the machine (issue 14; destinations.ts) --------------------------
+
+    destinations: () => readDestinations(deps, config),
+    /** Adds a destination after probing it (written, read back and removed): a destination that cannot be written is refused. */
+    destAdd: (name: unknown, target: unknown, run: Pick<RunOptions, 'signal'> = {}) =>
+      exclusive('destinations', () => audited('dest-add', destLabel(name, target), () => addDestination(deps, config, { name, target }, run), async () => ({ file: destLabel(name, target), sha256: null, manifestSha256: null }))),
+    destRemove: (name: unknown) =>
+      exclusive('destinations', () => audited('dest-remove', destLabel(name, null), () => removeDestination(deps, config, name), async (e) => ({ file: destLabel(e.name, e.target), sha256: null, manifestSha256: null }))),
+    destEnable: (name: unknown, enabled: boolean) =>
+      exclusive('destinations', () => audited(enabled ? 'dest-on' : 'dest-off', destLabel(name, null), () => setDestinationEnabled(deps, config, name, enabled), async (e) => ({ file: destLabel(e.name, e.target), sha256: null, manifestSha256: null }))),
+    /** Is a stored destination there and writable now? */
+    destTest: async (name: unknown, run: Pick<RunOptions, 'signal'> = {}) => probeDestination(deps, config, (await findDestination(deps, config, name)).target, run),
+    /** The whole backups on a destination (a stored one's name, or a target given whole: a new machine has none stored). */
+    destBackups: async (where: unknown, run: Pick<RunOptions, 'signal'> = {}) => listDestinationBackups(deps, await targetOf(where), run),
+    /**
+     * Copies backups to destinations (`to`: one by name, else every enabled one): `fileName`
+     * only, or every backup a destination lacks. Holds the backup dir's export lock (no other
+     * process copies or exports meanwhile). A destination's failure is in its report.
+     */
+    copy: (options: { fileName?: string; to?: string; prune?: boolean } & CopyOptions = {}) =>
+      exclusive('copy', () => aroundExport(() => copyAudited(options))),
+    /** Downloads a backup from a destination into the backup dir, checked against its sidecar; resolves with its file name. */
+    download: (where: unknown, fileName: string, options: CopyOptions = {}) =>
+      exclusive('download', async () => {
+        const target = await targetOf(where);
+        return audited('download', deps.fs.join(config.backupDir, fileName), () => downloadBackup(deps, config, target, fileName, options), async (name) => {
+          const path = deps.fs.join(config.backupDir, name);
+          return { file: path, sha256: await sidecarSha(path), manifestSha256: null };
+        });
+      }),
 
     /** What "Undo the last restore" would put back, or null when there is nothing to undo. */
     findUndo: () => findUndo(deps, config),

@@ -13,6 +13,7 @@
  * - DRILL_NEEDS_KEY: encrypted backups were left unverified by a scheduled run or a drill
  *   that had no password or recovery key (one alarm for all of them: they are not
  *   verified, and must not look it);
+ * - COPY_FAILED: copies to a destination keep failing (its retry 15 minutes later failed too);
  * - POLICY_INVALID, STATE_CORRUPT: a file beside the backups cannot be read (readStatus),
  *   so nothing runs by itself until it is fixed.
  * `readStatus` gathers the inputs and never rejects for a damaged policy or state: a status
@@ -20,6 +21,7 @@
  */
 import type { BackupConfig, BackupDeps } from './deps.ts';
 import { EMPTY_STATE, lastVerifiedGood, readState, recordOf, type BackupState } from './backupState.ts';
+import { copyDue, readDestinations, type DestinationEntry } from './destinations.ts';
 import { isBackupError } from './errors.ts';
 import { listBackups, type BackupListing } from './listBackups.ts';
 import { localDateTime, localTimeOfDay, timeZoneOf } from './localTime.ts';
@@ -27,7 +29,7 @@ import { DEFAULT_POLICY, intervalMs, readPolicy, scheduleIsOn, type Policy } fro
 import { newestFirst } from './retention.ts';
 import { backupDue, describeNext, drillDue, type Due } from './schedule.ts';
 
-export type AlarmCode = 'NO_BACKUP' | 'NO_VERIFIED_BACKUP' | 'DRILL_FAILED' | 'DRILL_NEEDS_KEY' | 'BACKUP_FAILED' | 'LIVE_DATABASE_CORRUPT' | 'DRILLS_BEHIND' | 'POLICY_INVALID' | 'STATE_CORRUPT';
+export type AlarmCode = 'NO_BACKUP' | 'NO_VERIFIED_BACKUP' | 'DRILL_FAILED' | 'DRILL_NEEDS_KEY' | 'BACKUP_FAILED' | 'LIVE_DATABASE_CORRUPT' | 'DRILLS_BEHIND' | 'COPY_FAILED' | 'POLICY_INVALID' | 'STATE_CORRUPT';
 
 export interface Alarm {
   readonly code: AlarmCode;
@@ -44,6 +46,8 @@ export interface StatusInput {
   readonly state: BackupState;
   readonly now: Date;
   readonly timeZone: string;
+  /** The copy destinations (issue 14); none if absent. */
+  readonly destinations?: readonly Pick<DestinationEntry, 'name' | 'enabled'>[];
 }
 
 export interface ProtectionStatus {
@@ -51,6 +55,8 @@ export interface ProtectionStatus {
   readonly lastVerifiedGood: { readonly fileName: string; readonly createdAt: string; readonly verifiedAt: string } | null;
   readonly nextBackup: Due & { readonly text: string };
   readonly nextDrill: { readonly due: boolean; readonly nextDueAt: string | null; readonly text: string };
+  /** Copies to destinations: due now (after a new backup, or a failed copy's retry), or when the next retry is. */
+  readonly nextCopy: { readonly due: boolean; readonly nextDueAt: string | null; readonly destinations: readonly string[] };
   readonly alarms: readonly Alarm[];
 }
 
@@ -115,6 +121,11 @@ export function computeAlarms(input: StatusInput): Alarm[] {
   const live = state.liveDatabase;
   if (live && live.integrity !== 'ok') alarm('LIVE_DATABASE_CORRUPT', `The app's database failed its integrity check on ${when(live.checkedAt, timeZone)}: ${live.integrity}. Run \`casevault check\`, and restore from a verified backup if it is damaged.`, null, live.checkedAt);
   const behind = drillDue({ policy, backups, state, now }).behind;
+  for (const d of input.destinations ?? []) {
+    const copy = state.copies[d.name];
+    if (!d.enabled || !copy?.failingSince || copy.outcome !== 'failed' || Date.parse(copy.at) <= Date.parse(copy.failingSince)) continue;
+    alarm('COPY_FAILED', `Copies to ${d.name} have failed since ${when(copy.failingSince, timeZone)} (${copy.code ?? 'INTERNAL'}): ${copy.message ?? 'no detail'}`, null, copy.failingSince);
+  }
   if (behind.length > 0) alarm('DRILLS_BEHIND', `${behind.length} backup${behind.length === 1 ? ' has' : 's have'} waited more than two drill periods to be re-checked: give drills a longer time budget, or keep fewer backups.`, behind[0]!, null);
   return alarms;
 }
@@ -128,11 +139,13 @@ export function protectionStatus(input: StatusInput): ProtectionStatus {
   const verification = good ? recordOf(state, good.fileName).verification : null;
   const nextBackup = backupDue({ policy, lastBackupAt: newest?.createdAt ?? null, lastRun: state.lastBackupRun, now, timeZone });
   const drill = drillDue({ policy, backups, state, now });
+  const copy = copyDue({ destinations: input.destinations ?? [], newestBackup: newest?.fileName ?? null, state, now });
   return {
     lastBackup: newest && { fileName: newest.fileName, createdAt: newest.createdAt },
     lastVerifiedGood: good && verification ? { fileName: good.fileName, createdAt: good.createdAt, verifiedAt: verification.at } : null,
     nextBackup: { ...nextBackup, text: describeNext(nextBackup.nextDueAt, now, timeZone) },
     nextDrill: { due: drill.due, nextDueAt: drill.nextDueAt, text: describeNext(drill.nextDueAt, now, timeZone) },
+    nextCopy: { due: copy.due.length > 0, nextDueAt: copy.nextDueAt, destinations: copy.due },
     alarms: computeAlarms(input),
   };
 }
@@ -159,13 +172,15 @@ export async function readStatus(deps: BackupDeps, config: BackupConfig, options
   const policy = await attempt(async () => (await readPolicy(deps, config)).policy, DEFAULT_POLICY, 'POLICY_INVALID');
   const state = await attempt(() => readState(deps, config), EMPTY_STATE, 'STATE_CORRUPT');
   const backups = await listBackups(deps, config);
-  const status = protectionStatus({ policy, backups, state, now: deps.clock.now(), timeZone });
+  const destinations = await attempt(() => readDestinations(deps, config), [], 'POLICY_INVALID');
+  const status = protectionStatus({ policy, backups, state, now: deps.clock.now(), timeZone, destinations });
   const unreadable = extra.length > 0;
   return {
     ...status,
     // With a file unreadable nothing runs by itself: no "next" to promise.
     nextBackup: unreadable ? { due: false, nextDueAt: null, reason: 'off', text: 'Stopped: see the alarm' } : status.nextBackup,
     nextDrill: unreadable ? { due: false, nextDueAt: null, text: 'Stopped: see the alarm' } : status.nextDrill,
+    nextCopy: unreadable ? { due: false, nextDueAt: null, destinations: [] } : status.nextCopy,
     alarms: [...extra, ...status.alarms],
     backups,
     policy,
