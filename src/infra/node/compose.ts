@@ -23,6 +23,7 @@ import { createIntervalScheduler, type JobScheduler } from '../jobs/jobScheduler
 import { createNodeFileSystem } from '../nodefs/nodeFileSystem.ts';
 import { createLazyZipArchive } from './lazyZipArchive.ts';
 import { createAgeEncryption } from '../age/ageEncryption.ts';
+import { createNodeDestinations, type NodeDestinationsOptions } from './destinations.ts';
 import type { FileSystem } from '../../ports/fileSystem.ts';
 import { BackupError } from '../../domain/errors.ts';
 import { recoverDataDir } from '../../domain/swap.ts';
@@ -37,6 +38,8 @@ export const EXPORT_LOCK_FILE = '.export.lock';
 export interface NodeBackupOptions {
   readonly dataDir: string;
   readonly backupDir: string;
+  /** Credentials and options of S3 destinations; default: the SDK's credential chain. */
+  readonly destinations?: NodeDestinationsOptions;
   /** Scratch space for verify; defaults to `<backupDir>/.tmp` (created by the verify that needs it). */
   readonly tempDir?: string;
   readonly appVersion: string;
@@ -128,6 +131,8 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
     clock: { now: () => new Date() },
     // age v1 (issue 13): node:crypto's ChaCha20-Poly1305 where it has one, else @noble/ciphers'.
     encryption: createAgeEncryption(),
+    // Copies off the machine (issue 14): folders, and S3 with the SDK loaded on first use.
+    destinations: createNodeDestinations(options.destinations),
     log,
   };
   const config: BackupConfig = {
