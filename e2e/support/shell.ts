@@ -160,6 +160,8 @@ interface Fixtures {
   policy: object | null;
   /** ISO 8601: the shell's test clock and the page's (Playwright's) start here. */
   testClock: string | undefined;
+  /** Prepares the backup dir (after the policy) before the shell starts: keys set up with the CLI, files put in place. */
+  beforeStart: ((dirs: { dataDir: string; backupDir: string }) => Promise<void>) | null;
   shell: ShellProcess;
   settings: SettingsPage;
 }
@@ -169,12 +171,17 @@ export const test = base.extend<Fixtures>({
   separateProcess: [false, { option: true }],
   policy: [QUIET_POLICY, { option: true }],
   testClock: [undefined, { option: true }],
-  shell: async ({ throttle, separateProcess, policy, testClock }, use) => {
+  beforeStart: [null, { option: true }],
+  shell: async ({ throttle, separateProcess, policy, testClock, beforeStart }, use) => {
     const root = await mkdtemp(join(tmpdir(), 'casevault-e2e-'));
     const start = separateProcess ? startShellProcess : startShellInProcess;
     if (policy !== null) {
       await mkdir(join(root, 'backups'));
       await writeFile(join(root, 'backups', 'casevault-policy.json'), JSON.stringify({ version: 1, ...policy }));
+    }
+    if (beforeStart) {
+      await mkdir(join(root, 'backups'), { recursive: true });
+      await beforeStart({ dataDir: join(root, 'data'), backupDir: join(root, 'backups') });
     }
     const shell = await start({
       dataDir: join(root, 'data'),

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { BackupSettings } from './settings/BackupSettings.tsx';
 import { createBackupStore } from './settings/backupStore.ts';
 import { createProtectionStore } from './settings/protectionStore.ts';
+import { createEncryptionStore } from './settings/encryptionStore.ts';
 import { createToastStore } from './toasts/toastStore.ts';
 import './styles.css';
 
@@ -15,5 +16,6 @@ if (!window.app) {
   let protection: ReturnType<typeof createProtectionStore> | null = null;
   const backups = createBackupStore(window.app, toasts, { onChanged: () => void protection?.reloadStatus() });
   protection = createProtectionStore(window.app, toasts, { reloadBackups: (options) => backups.reload(options) });
-  render(<BackupSettings store={backups} protectionStore={protection} toasts={toasts} />, root);
+  const encryption = createEncryptionStore(window.app, toasts);
+  render(<BackupSettings store={backups} protectionStore={protection} encryptionStore={encryption} toasts={toasts} />, root);
 }

@@ -7,6 +7,7 @@ import { useNow } from '../useNow.ts';
 import { OperationProgress } from './ProgressBar.tsx';
 import { rememberOrigin } from './focusReturn.ts';
 import { LoadFailed } from './LoadFailed.tsx';
+import { LockMark } from './LockMark.tsx';
 
 /** Where the focus goes when the control that had it went with its row: the list's heading. */
 const listHeading = () => document.getElementById('backups-heading');
@@ -120,6 +121,12 @@ export function BackupList({ state, store, protection, protectionStore }: { stat
               <tr key={b.fileName} data-testid="backup-row" data-file-name={b.fileName} data-pinned={b.pinned === true ? 'true' : undefined}>
                 <th scope="row" class="name">
                   {b.fileName}
+                  {b.encrypted && (
+                    <>
+                      {' '}
+                      <LockMark />
+                    </>
+                  )}
                 </th>
                 <td class="date">{formatDateShort(b.createdAt)}</td>
                 <td class="size">

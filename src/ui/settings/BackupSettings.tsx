@@ -1,6 +1,7 @@
 import { useEffect } from 'preact/hooks';
 import type { BackupStore } from './backupStore.ts';
 import type { ProtectionStore } from './protectionStore.ts';
+import type { EncryptionStore } from './encryptionStore.ts';
 import type { ToastStore } from '../toasts/toastStore.ts';
 import { useStore } from '../useStore.ts';
 import { Toasts } from '../toasts/Toasts.tsx';
@@ -9,6 +10,10 @@ import { BackupList } from './BackupList.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { CurrentData } from './CurrentData.tsx';
 import { ExportPanel } from './ExportPanel.tsx';
+import { ChangePasswordDialog } from './ChangePasswordDialog.tsx';
+import { EncryptionPanel } from './EncryptionPanel.tsx';
+import { KeySetupDialog } from './KeySetupDialog.tsx';
+import { UnlockDialog } from './UnlockDialog.tsx';
 import { ProtectionPanel } from './ProtectionPanel.tsx';
 import { PruneSummary } from './PruneSummary.tsx';
 import { RestorePanel } from './RestorePanel.tsx';
@@ -17,16 +22,29 @@ import { StatisticsPanel } from './StatisticsPanel.tsx';
 import { Timeline } from './Timeline.tsx';
 import { returnFocus } from './focusReturn.ts';
 
-/** Settings → Backup: the alarms, export, restore (and its undo), automatic backups, the last 90 days, the list of backups. */
-export function BackupSettings({ store, protectionStore, toasts }: { store: BackupStore; protectionStore: ProtectionStore; toasts: ToastStore }) {
+/** Settings → Backup: the alarms, export, restore (and its undo), automatic backups, encryption, the last 90 days, the list of backups. */
+export function BackupSettings({
+  store,
+  protectionStore,
+  encryptionStore,
+  toasts,
+}: {
+  store: BackupStore;
+  protectionStore: ProtectionStore;
+  encryptionStore: EncryptionStore;
+  toasts: ToastStore;
+}) {
   const state = useStore(store);
   const protection = useStore(protectionStore);
+  const encryption = useStore(encryptionStore);
   useEffect(() => store.start(), [store]);
   useEffect(() => protectionStore.start(), [protectionStore]);
+  useEffect(() => encryptionStore.start(), [encryptionStore]);
   const c = state.confirmation;
   const pc = protection.confirmation;
   const busy = state.operation !== null || state.pending || protection.operation !== null || protection.pending;
-  const idle = !busy && c === null && pc === null && !protection.saving;
+  const encryptionOpen = encryption.setup !== null || encryption.change !== null || encryption.confirmingOff || encryption.pending;
+  const idle = !busy && c === null && pc === null && !protection.saving && state.unlockPrompt === null && !encryptionOpen;
   // Runs after the dialog (a child) has closed and the buttons are enabled again.
   useEffect(() => {
     if (idle) returnFocus();
@@ -46,6 +64,7 @@ export function BackupSettings({ store, protectionStore, toasts }: { store: Back
           <RestorePanel state={state} store={store} protection={protection} protectionStore={protectionStore} />
         </div>
         <ProtectionPanel state={protection} store={protectionStore} busy={busy} />
+        <EncryptionPanel state={encryption} store={encryptionStore} busy={busy} />
         <Timeline backups={state.backups} />
         <BackupList state={state} store={store} protection={protection} protectionStore={protectionStore} />
       </main>
@@ -81,6 +100,23 @@ export function BackupSettings({ store, protectionStore, toasts }: { store: Back
           </p>
         )}
       </ConfirmDialog>
+      <ConfirmDialog
+        id="encryption-off"
+        open={encryption.confirmingOff}
+        title="Turn off encryption?"
+        confirmLabel="Turn off encryption"
+        danger
+        onConfirm={() => void encryptionStore.confirmOff()}
+        onCancel={() => encryptionStore.dismissOff()}
+      >
+        <p data-testid="encryption-off-note">
+          <strong>New backups will not be encrypted:</strong> anyone who gets hold of one can read it. Backups already made stay encrypted and still open with the
+          password or the recovery key. You can turn it on again here at any time; the change is recorded in the audit log.
+        </p>
+      </ConfirmDialog>
+      <KeySetupDialog state={encryption} store={encryptionStore} />
+      <ChangePasswordDialog state={encryption} store={encryptionStore} />
+      <UnlockDialog prompt={state.unlockPrompt} busy={state.pending} onSubmit={(unlock) => void store.submitUnlock(unlock)} onCancel={() => store.dismissUnlock()} />
       <Toasts store={toasts} />
     </>
   );

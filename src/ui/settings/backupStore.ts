@@ -5,6 +5,11 @@
  * wrong and what to do in plain words (failureText.ts), naming the backup as the person
  * knows it, and the backend's detail behind "Details"; they stay until dismissed. A
  * cancelled operation is not a failure and shows a neutral info toast.
+ * An encrypted backup (issue 13) is opened with what the person types in the password prompt
+ * (`unlock`): asked before Restore or Verify of one the list says is encrypted, or when the
+ * main process says a key is needed, and asked again, saying why, while it is wrong. What was
+ * typed is kept only from the prompt to the end of that restore (through its confirmation)
+ * or verification.
  */
 import { ERROR_TITLES } from '../../contract/errorTitles.ts';
 import type {
@@ -15,11 +20,12 @@ import type {
   Failure,
   Progress,
   Success,
+  UnlockRequest,
 } from '../../contract/channels.ts';
 import { createStore, type ReadableStore } from '../store.ts';
 import type { ToastStore } from '../toasts/toastStore.ts';
 import { formatBytes } from '../format.ts';
-import { failureText, type FailedAction } from './failureText.ts';
+import { failureText, wrongKeyText, type FailedAction } from './failureText.ts';
 
 export interface ExportOptionsState {
   readonly includeDatabase: boolean;
@@ -58,7 +64,18 @@ export type Confirmation =
       readonly size: number;
       readonly backup: Success<'backup:inspectBackup'>['metadata'];
       readonly current: CurrentData | null;
+      /** What opened it (an encrypted backup), for the restore itself. */
+      readonly unlock: UnlockRequest | null;
     };
+
+/** The password prompt: what it is for, and why it asks again (the last attempt's refusal). */
+export interface UnlockPrompt {
+  readonly action: 'restore' | 'verify';
+  readonly source: BackupSource;
+  /** The backup as the person knows it. */
+  readonly fileName: string;
+  readonly failure: { readonly title: string; readonly text: string; readonly keys: readonly string[] } | null;
+}
 
 export interface BackupState {
   readonly options: ExportOptionsState;
@@ -71,6 +88,7 @@ export interface BackupState {
   /** The file chosen for "Restore from file". */
   readonly selectedFile: { readonly filePath: string; readonly fileName: string } | null;
   readonly confirmation: Confirmation | null;
+  readonly unlockPrompt: UnlockPrompt | null;
   /** Inspecting a backup before the restore confirmation, choosing a file, deleting. */
   readonly pending: boolean;
   /** What could not be loaded: its card says so (not "Loading…" for ever) and offers to try again. */
@@ -93,6 +111,9 @@ export interface BackupStore extends ReadableStore<BackupState> {
   requestRestore(source?: BackupSource): Promise<void>;
   confirm(): Promise<void>;
   dismissConfirmation(): void;
+  /** The password prompt's answer: the password or the recovery key. */
+  submitUnlock(unlock: UnlockRequest): Promise<void>;
+  dismissUnlock(): void;
 }
 
 const OPERATION_NOUN: Record<OperationKind, string> = { export: 'Export', restore: 'Restore', verify: 'Verification' };
@@ -113,6 +134,7 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore, hooks: 
     operation: null,
     selectedFile: null,
     confirmation: null,
+    unlockPrompt: null,
     pending: false,
     loadFailed: { list: false, statistics: false, current: false },
   });
@@ -184,10 +206,60 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore, hooks: 
     }
   }
 
-  async function restore(source: BackupSource): Promise<void> {
+  /** Whether to ask for the password before opening it: the list says so, or a chosen file's name does. */
+  const isEncrypted = (source: BackupSource, name: string): boolean =>
+    ('fileName' in source ? store.get().backups?.find((b) => b.fileName === source.fileName)?.encrypted : undefined) ?? name.endsWith('.age');
+
+  /** A refusal the prompt answers: no key given, or the wrong one (a mistyped recovery key too). */
+  const asksForKey = (failure: Failure, unlock: UnlockRequest | null) =>
+    failure.code === 'ENCRYPTED_NEEDS_KEY' || failure.code === 'WRONG_PASSWORD' || failure.code === 'WRONG_KEY' || (failure.code === 'INVALID_INPUT' && unlock?.recoveryKey !== undefined);
+
+  const prompt = (action: UnlockPrompt['action'], source: BackupSource, fileName: string, failure: Failure | null) =>
+    store.update({ unlockPrompt: { action, source, fileName, failure: failure && failure.code !== 'ENCRYPTED_NEEDS_KEY' ? wrongKeyText(failure, fileName) : null } });
+
+  async function inspect(source: BackupSource, name: string | null, unlock: UnlockRequest | null): Promise<void> {
+    store.update({ pending: true });
+    try {
+      const [inspected, current] = await Promise.all([bridge.invoke('backup:inspectBackup', unlock ? { ...source, unlock } : source), loadCounts()]);
+      if (!inspected.success) {
+        if (asksForKey(inspected, unlock)) prompt('restore', source, name ?? 'the backup', inspected);
+        else showFailure(inspected, 'restore', name);
+        return;
+      }
+      store.update({
+        confirmation: { kind: 'restore', source, fileName: inspected.fileName, size: inspected.size, backup: inspected.metadata, current, unlock },
+      });
+    } catch (error) {
+      showBridgeError('Reading the backup', error);
+    } finally {
+      store.update({ pending: false });
+    }
+  }
+
+  async function verify(fileName: string, unlock: UnlockRequest | null): Promise<void> {
+    const response = await runOperation('verify', fileName, (operationId) => bridge.invoke('backup:verifyBackup', { fileName, operationId, ...(unlock ? { unlock } : {}) }));
+    if (!response) return;
+    if (response.success) {
+      const sidecar = response.sidecarChecked ? ' and its .sha256 file' : '';
+      toasts.show({
+        type: 'success',
+        title: response.message,
+        message: `${fileName}: ${response.entries} entries match their SHA-256${sidecar}.`,
+      });
+    } else if (asksForKey(response, unlock)) {
+      prompt('verify', { fileName }, fileName, response);
+    } else {
+      showFailure(response, 'verify', fileName);
+    }
+    // What the list says of its last check may have changed.
+    await loadBackups();
+    changed();
+  }
+
+  async function restore(source: BackupSource, unlock: UnlockRequest | null): Promise<void> {
     const label = 'fileName' in source ? source.fileName : (store.get().selectedFile?.fileName ?? null);
     const response = await runOperation('restore', label, (operationId) =>
-      bridge.invoke('backup:restoreFromZip', { ...source, operationId }),
+      bridge.invoke('backup:restoreFromZip', { ...source, operationId, ...(unlock ? { unlock } : {}) }),
     );
     if (!response) return;
     // The page shows the data as it now is before it says how the restore went.
@@ -276,21 +348,9 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore, hooks: 
     },
 
     async verify(fileName) {
-      const response = await runOperation('verify', fileName, (operationId) => bridge.invoke('backup:verifyBackup', { fileName, operationId }));
-      if (!response) return;
-      if (response.success) {
-        const sidecar = response.sidecarChecked ? ' and its .sha256 file' : '';
-        toasts.show({
-          type: 'success',
-          title: response.message,
-          message: `${fileName}: ${response.entries} entries match their SHA-256${sidecar}.`,
-        });
-      } else {
-        showFailure(response, 'verify', fileName);
-      }
-      // What the list says of its last check may have changed.
-      await loadBackups();
-      changed();
+      if (store.get().operation) return;
+      if (isEncrypted({ fileName }, fileName)) prompt('verify', { fileName }, fileName, null);
+      else await verify(fileName, null);
     },
 
     requestDelete(fileName) {
@@ -318,21 +378,8 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore, hooks: 
         toasts.show({ type: 'warning', title: 'No file selected', message: 'Please select a backup file to restore' });
         return;
       }
-      store.update({ pending: true });
-      try {
-        const [inspected, current] = await Promise.all([bridge.invoke('backup:inspectBackup', chosen), loadCounts()]);
-        if (!inspected.success) {
-          showFailure(inspected, 'restore', name);
-          return;
-        }
-        store.update({
-          confirmation: { kind: 'restore', source: chosen, fileName: inspected.fileName, size: inspected.size, backup: inspected.metadata, current },
-        });
-      } catch (error) {
-        showBridgeError('Reading the backup', error);
-      } finally {
-        store.update({ pending: false });
-      }
+      if (name !== null && isEncrypted(chosen, name)) prompt('restore', chosen, name, null);
+      else await inspect(chosen, name, null);
     },
 
     async confirm() {
@@ -340,7 +387,7 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore, hooks: 
       if (!confirmation) return;
       store.update({ confirmation: null });
       if (confirmation.kind === 'restore') {
-        await restore(confirmation.source);
+        await restore(confirmation.source, confirmation.unlock);
         return;
       }
       store.update({ pending: true });
@@ -359,6 +406,18 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore, hooks: 
 
     dismissConfirmation() {
       store.update({ confirmation: null });
+    },
+
+    async submitUnlock(unlock) {
+      const asked = store.get().unlockPrompt;
+      if (!asked) return;
+      store.update({ unlockPrompt: null });
+      if (asked.action === 'verify') await verify(asked.fileName, unlock);
+      else await inspect(asked.source, asked.fileName, unlock);
+    },
+
+    dismissUnlock() {
+      store.update({ unlockPrompt: null });
     },
   };
   return api;

@@ -4,10 +4,12 @@
  * (paths, ZIP records, byte counts, the shell's upload dir) is the toast's "Details", never
  * its message: it is for the log and for whoever helps them.
  */
-import type { ErrorCode } from '../../contract/channels.ts';
+import type { ErrorCode, Failure } from '../../contract/channels.ts';
+import { ERROR_TITLES } from '../../contract/errorTitles.ts';
+import type { Toast } from '../toasts/toastStore.ts';
 
 /** What the page was doing when it failed: `list` reads the backup dir, `count` the data dir. */
-export type FailedAction = 'export' | 'restore' | 'verify' | 'delete' | 'list' | 'count' | 'choose' | 'cancel';
+export type FailedAction = 'export' | 'restore' | 'verify' | 'delete' | 'list' | 'count' | 'choose' | 'cancel' | 'keys';
 
 /** `subject` is the file's name in quotes, or "the backup" when the page has no name. */
 type Text = (subject: string, action: FailedAction) => string;
@@ -26,7 +28,10 @@ const VERB: Record<FailedAction, string> = {
   count: 'read your data folder',
   choose: 'open the chosen file',
   cancel: 'cancel',
+  keys: 'change the encryption keys',
 };
+
+const KEYS_BACK = 'Put casevault-key.age and casevault-keys.json back from another copy of the backup folder (another drive, a copy you made)';
 
 const TEXTS: Partial<Record<ErrorCode, Text>> = {
   NOT_A_ZIP: (s) => `${s} is not a ZIP file (it may be empty, or another kind of file renamed .zip). ${NOT_OURS}`,
@@ -65,8 +70,31 @@ const TEXTS: Partial<Record<ErrorCode, Text>> = {
   BUSY: () => 'Another backup, restore or check is running. Wait for it to finish, or cancel it, then try again.',
   JOBS_STOP_FAILED: () => 'The app’s background work could not be paused, so nothing was changed. Try again in a moment.',
   INVALID_INPUT: () => 'The page asked for something casevault does not accept. Reload the page, then try again.',
+  ENCRYPTED_NEEDS_KEY: (s) => `${s} is encrypted. Enter the encryption password, or the recovery key (AGE-SECRET-KEY-1…), to open it.`,
+  WRONG_PASSWORD: () => 'The password is wrong: it does not open the key beside the backups. Check it (Caps Lock?) and try again; the recovery key (AGE-SECRET-KEY-1…) also opens every backup.',
+  WRONG_KEY: (s) =>
+    `That key does not open ${s}: it was encrypted to other keys (“Details” lists them). Try the password, or the recovery key written down when encryption was set up for that backup.`,
+  ENCRYPTED_DAMAGED: (s) => `${s} is encrypted and part of it is damaged or was changed (“Details” names the part). It cannot be opened safely. ${ANOTHER}`,
+  KEY_FILE_DAMAGED: (_s, a) =>
+    a === 'export'
+      ? `Encryption is on, but its key files beside the backups are damaged, so no backup was made (never an unencrypted one). ${KEYS_BACK}, or turn encryption off under “Encryption”.`
+      : `The password’s key file beside the backups (casevault-key.age) is damaged, so the password cannot open anything. The recovery key still opens every backup; with it you can set a new password under “Encryption”.`,
+  ENCRYPTION_UNAVAILABLE: (_s, a) =>
+    a === 'export'
+      ? `Encryption is on, but its keys are missing from the backup folder, so no backup was made (never an unencrypted one). ${KEYS_BACK}, or turn encryption off under “Encryption” to make unencrypted backups.`
+      : `The password’s key file (casevault-key.age) is missing from the backup folder, so the password cannot open the backup. Use the recovery key, or put the file back from another copy.`,
   INTERNAL: () => 'Something unexpected went wrong. The details were written to the log; please send them to whoever supports your installation.',
 };
+
+/** An error toast for a failure (CANCELLED is not one: see the stores). */
+export function failureToast(failure: Failure, action: FailedAction, fileName: string | null = null): Omit<Toast, 'id'> {
+  return {
+    type: 'error',
+    title: ERROR_TITLES[failure.code] ?? failure.message,
+    message: failureText(failure.code, action, fileName),
+    details: `${failure.message} (${failure.code}): ${failure.error}`,
+  };
+}
 
 /** The toast's message for a failure; `fileName` is the backup as the person named it, if any. */
 export function failureText(code: ErrorCode, action: FailedAction, fileName: string | null): string {
@@ -74,4 +102,20 @@ export function failureText(code: ErrorCode, action: FailedAction, fileName: str
   if (!text) return `casevault could not ${VERB[action]}. “Details” says what went wrong.`;
   const message = text(fileName === null ? 'the backup' : `“${fileName}”`, action);
   return message.charAt(0).toUpperCase() + message.slice(1);
+}
+
+/** A wrong password or key, in words, for the dialog that asked for it; `keys`: the public keys the backup was made for, when the refusal names them. */
+export function wrongKeyText(failure: Failure, fileName: string | null = null): { title: string; text: string; keys: readonly string[] } {
+  if (failure.code === 'INVALID_INPUT') {
+    return { title: 'That is not a recovery key', text: 'A recovery key is AGE-SECRET-KEY-1 followed by 58 letters and digits. Check what you typed (spaces do not matter).', keys: [] };
+  }
+  if (failure.code === 'WRONG_KEY' && fileName === null) {
+    return { title: 'That is not this backup folder’s recovery key', text: 'Check what you typed, or use the password instead.', keys: [] };
+  }
+  const keys = failure.code === 'WRONG_KEY' ? [...new Set(failure.error.match(/age1[02-9ac-hj-np-z]{58}/g) ?? [])] : [];
+  return {
+    title: ERROR_TITLES[failure.code] ?? failure.message,
+    text: failureText(failure.code, 'restore', fileName).replace(' (“Details” lists them)', keys.length > 0 ? ' (listed below)' : ''),
+    keys,
+  };
 }
