@@ -1,13 +1,22 @@
 /**
  * One casevault command in its own process, so its peak memory is its own:
- *   node --import tsx bench/command.ts <export|verify|restore|list> '<json>'
+ *   node --import tsx bench/command.ts <export|verify|restore|list|unlock> '<json>'
  * Prints one JSON line: the command's own wall time (from before composing the service to
  * after it returns), the process's max RSS, and a summary of the result. With
  * `"phases": true` in the JSON, the ports are wrapped and timed and the line also carries
  * where the time went (bench/phases.ts); the measured rounds run without.
+ * An encrypted backup (issue 13) is opened with `recoveryKeyFile` or `passwordFile` (read as
+ * the CLI reads them); the line then carries `decryption`: the payload's chunks and how many
+ * were decrypted (each decryption authenticates one chunk). `unlock` times opening the key
+ * file with the password alone (one scrypt), which a verify or restore by password adds.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { composeNodeBackupService } from '../src/infra/node/index.ts';
-import type { BackupDeps } from '../src/domain/deps.ts';
+import type { BackupDeps, Unlock } from '../src/domain/deps.ts';
+import type { DecryptingHandle, Encryption } from '../src/ports/encryption.ts';
+import { readSecretFile } from '../src/cli/secrets.ts';
+import { KEY_FILE } from '../src/domain/keys.ts';
 import { Recorder, summarise, timedArchive, timedDatabase, timedFileSystem, timedHashing, type PhaseReport } from './phases.ts';
 
 interface Args {
@@ -17,10 +26,42 @@ interface Args {
   readonly level?: number;
   readonly repeat?: number;
   readonly phases?: boolean;
+  readonly recoveryKeyFile?: string;
+  readonly passwordFile?: string;
 }
 
 const [op, json] = process.argv.slice(2);
 const args = JSON.parse(json ?? '{}') as Args;
+
+function unlockOf(): Unlock | undefined {
+  if (args.recoveryKeyFile) return { recoveryKey: readSecretFile(args.recoveryKeyFile, 'recovery key') };
+  if (args.passwordFile) return { password: readSecretFile(args.passwordFile, 'password') };
+  return undefined;
+}
+
+/** The decrypting handles the service opens, to count their chunks and decryptions. */
+const opened: DecryptingHandle[] = [];
+function countingEncryption(inner: Encryption): Encryption {
+  return {
+    ...inner,
+    async openDecrypting(handle, keys, label) {
+      const decrypting = await inner.openDecrypting(handle, keys, label);
+      opened.push(decrypting);
+      return decrypting;
+    },
+  };
+}
+/** Chunks of the payload and chunks decrypted (the age adapter's handle counts them; the port does not promise it). */
+function decryption(): { chunks: number; decrypted: number } | undefined {
+  if (opened.length === 0) return undefined;
+  let chunks = 0;
+  let decrypted = 0;
+  for (const h of opened as (DecryptingHandle & { info?: { chunks: number }; chunksDecrypted?: number })[]) {
+    chunks += h.info?.chunks ?? 0;
+    decrypted += h.chunksDecrypted ?? 0;
+  }
+  return { chunks, decrypted };
+}
 
 async function main(): Promise<Record<string, unknown>> {
   const started = performance.now();
@@ -34,14 +75,16 @@ async function main(): Promise<Record<string, unknown>> {
     openDatabase: op === 'export',
     ...(rec ? { wrapFs: (fs) => timedFileSystem(rec, fs) } : {}),
   });
+  // The service reads its ports from this object at each call (phases.ts).
+  const deps = backup.deps as { -readonly [K in keyof BackupDeps]: BackupDeps[K] };
+  if (deps.encryption) deps.encryption = countingEncryption(deps.encryption);
+  const unlock = unlockOf();
   if (rec) {
-    // The service reads its ports from this object at each call (phases.ts).
-    const deps = backup.deps as { -readonly [K in keyof BackupDeps]: BackupDeps[K] };
     deps.db = timedDatabase(rec, deps.db);
     deps.archive = timedArchive(rec, deps.archive);
     deps.hashing = timedHashing(rec, deps.hashing);
   }
-  const run = rec ? { onProgress: rec.onProgress } : undefined;
+  const run = rec || unlock ? { ...(rec ? { onProgress: rec.onProgress } : {}), ...(unlock ? { unlock } : {}) } : undefined;
   let serviceStart = 0;
   let serviceEnd = 0;
   try {
@@ -50,10 +93,10 @@ async function main(): Promise<Record<string, unknown>> {
     serviceStart = rec?.now() ?? 0;
     if (op === 'export') {
       const r = await service.exportNow({ compressionLevel: args.level ?? 6 }, run);
-      summary = { filePath: r.filePath, size: r.size, checksum: r.checksum };
+      summary = { filePath: r.filePath, size: r.size, checksum: r.checksum, encrypted: r.filePath.endsWith('.age') };
     } else if (op === 'verify') {
       const r = await service.verifyBackup(args.path!, run);
-      summary = { size: r.size, entries: r.entries, sidecarChecked: r.sidecarChecked };
+      summary = { size: r.size, entries: r.entries, sidecarChecked: r.sidecarChecked, encrypted: r.encrypted };
     } else if (op === 'restore') {
       const r = await service.restoreFromZip(args.path!, run);
       summary = { success: r.success, files: r.metadata.counts.files };
@@ -70,11 +113,17 @@ async function main(): Promise<Record<string, unknown>> {
         times.stats.push(performance.now() - t);
       }
       summary = { count, listMs: times.list, statsMs: times.stats };
+    } else if (op === 'unlock') {
+      // The password's key opened from the key file: one scrypt at the key file's work factor.
+      const t = performance.now();
+      const key = await deps.encryption!.openKeyFile(readFileSync(join(args.backupDir, KEY_FILE)), unlock?.password ?? '', KEY_FILE);
+      summary = { unlockMs: performance.now() - t, publicKey: key.publicKey };
     } else {
       throw new Error(`unknown command ${op}`);
     }
     serviceEnd = rec?.now() ?? 0;
-    return { ...summary, ms: performance.now() - started };
+    const counted = decryption();
+    return { ...summary, ...(counted ? { decryption: counted } : {}), ms: performance.now() - started };
   } finally {
     await backup.dispose();
     if (rec) {

@@ -6,7 +6,7 @@
  *   npm run bench -- [--profiles=mixed,repetitive,…] [--scale=1] [--runs=3] [--quick]
  *                    [--scaling=1,2,4 | --no-scaling] [--scaling-profiles=mixed]
  *                    [--no-phases] [--cpu-prof[=DIR]] [--out=bench/results] [--tmp=DIR]
- *                    [--keep] [--plan]
+ *                    [--keep] [--plan] [--help]
  *
  * --profiles  which data profiles, in that order (default: all; `--plan` lists them).
  * --scale     what "1×" means for every profile (1: the sizes `--plan` prints).
@@ -21,8 +21,13 @@
  *             (bench/cpuSummary.ts); the profiles are kept.
  * --out       a directory: <profile>.json per profile and summary.json.
  * --plan      prints the profiles and their sizes at --scale and exits (generates nothing).
- * Every command runs in its own process under /usr/bin/time, so its max RSS is its own;
- * "wall" is that process's whole life (node start-up included), "cmd" the time inside it.
+ * --help      prints this and exits.
+ * Every command runs in its own process under /usr/bin/time, so its max RSS and CPU time
+ * (user + system) are its own; "wall" is that process's whole life (node start-up
+ * included), "cmd" the time inside it.
+ * Each round also exports, verifies and restores with encryption on (bench/encrypted.ts:
+ * keys set up once by `node bin/casevault.mjs key init`, backups opened with the recovery
+ * key), rotated among the others, each divided by the plain row of the same round.
  * The temp data is removed as each profile ends, unless --keep is given.
  */
 import { spawnSync } from 'node:child_process';
@@ -30,6 +35,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { formatCpuSummary, summariseCpuProfiles, type ThreadSummary } from './cpuSummary.ts';
+import { encryptedOverview, encryptedTable, setUpEncryption, summariseEncrypted, type EncryptedSummary, type EncryptionSetup } from './encrypted.ts';
 import { PROFILES, PROFILE_NAMES, generateProfile, planProfile, type GeneratedData, type ProfileName } from './generate.ts';
 import type { PhaseReport } from './phases.ts';
 
@@ -45,6 +51,7 @@ interface Options {
   tmp: string;
   keep: boolean;
   plan: boolean;
+  help: boolean;
 }
 
 function profileList(value: string): ProfileName[] {
@@ -67,6 +74,7 @@ function parseArgs(argv: readonly string[]): Options {
     tmp: tmpdir(),
     keep: false,
     plan: false,
+    help: false,
   };
   for (const arg of argv) {
     const [key, ...rest] = arg.replace(/^--/, '').split('=');
@@ -84,6 +92,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (key === 'tmp') options.tmp = resolve(value);
     else if (key === 'keep') options.keep = true;
     else if (key === 'plan') options.plan = true;
+    else if (key === 'help') options.help = true;
     else throw new Error(`bench: unknown option ${arg}`);
   }
   if (!(options.scale > 0) || !(options.runs >= 1)) throw new Error('bench: --scale must be > 0 and --runs >= 1');
@@ -94,6 +103,8 @@ function parseArgs(argv: readonly string[]): Options {
 interface Measured {
   readonly wallMs: number;
   readonly maxRssMB: number;
+  /** User + system CPU time of the process, every thread. */
+  readonly cpuMs: number;
   readonly cmdMs?: number;
   readonly result?: Record<string, unknown>;
 }
@@ -104,12 +115,12 @@ const ROOT = resolve(import.meta.dirname, '..');
 function timed(command: string, args: readonly string[], cwd = ROOT): Measured & { stdout: string } {
   const timeFile = join(tmpdir(), `casevault-bench-time-${process.pid}`);
   const started = performance.now();
-  const child = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, command, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const child = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, command, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   const wallMs = performance.now() - started;
   if (child.status !== 0) throw new Error(`bench: ${command} ${args.join(' ')} failed (${child.status}):\n${child.stderr}`);
-  const maxRssMB = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop()) / 1024;
+  const [rssKB, user, system] = (readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
   rmSync(timeFile, { force: true });
-  return { wallMs, maxRssMB, stdout: child.stdout };
+  return { wallMs, maxRssMB: rssKB! / 1024, cpuMs: (user! + system!) * 1000, stdout: child.stdout };
 }
 
 /**
@@ -142,7 +153,7 @@ function casevault(op: string, args: Record<string, unknown>, nodeFlags: readonl
   const line = run.stdout.trim().split('\n').pop() ?? '{}';
   const result = JSON.parse(line) as Record<string, unknown> & { phases?: PhaseReport };
   const { phases, ...rest } = result;
-  return { wallMs: run.wallMs, maxRssMB: run.maxRssMB, cmdMs: Number(result.ms), result: rest, ...(phases ? { phases } : {}) };
+  return { wallMs: run.wallMs, maxRssMB: run.maxRssMB, cpuMs: run.cpuMs, cmdMs: Number(result.ms), result: rest, ...(phases ? { phases } : {}) };
 }
 
 const median = (xs: readonly number[]) => {
@@ -151,9 +162,9 @@ const median = (xs: readonly number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-function onlyZip(dir: string): string {
-  const zips = readdirSync(dir).filter((n) => n.endsWith('.zip'));
-  if (zips.length !== 1) throw new Error(`bench: expected one backup in ${dir}, found ${zips.length}`);
+function onlyZip(dir: string, suffix = '.zip'): string {
+  const zips = readdirSync(dir).filter((n) => n.endsWith(suffix));
+  if (zips.length !== 1) throw new Error(`bench: expected one backup (${suffix}) in ${dir}, found ${zips.length}`);
   return join(dir, zips[0]!);
 }
 
@@ -180,12 +191,16 @@ interface Round {
   unzip: Measured;
   sevenExtract: Measured;
   restore: Measured;
+  encExport: Sized;
+  encVerify: Measured;
+  encRestore: Measured;
 }
 
 const SEVEN_QUIET = ['-bso0', '-bsp0'];
 
-function round(work: string, data: GeneratedData, i: number): Round {
+function round(work: string, data: GeneratedData, i: number, keys: EncryptionSetup): Round {
   const backupDir = join(work, `backups-${i}`);
+  const unlock = { recoveryKeyFile: keys.recoveryKeyFile };
   const foreign = (name: string, command: string, args: (path: string) => string[]) => () => {
     const path = join(work, `${name}-${i}.zip`);
     const m = timed(command, args(path), data.dataDir);
@@ -193,7 +208,7 @@ function round(work: string, data: GeneratedData, i: number): Round {
     rmSync(path, { force: true });
     return { ...m, size };
   };
-  const [zip, sevenMx1, sevenMx5, exported] = rotated(i, [
+  const [zip, sevenMx1, sevenMx5, exported, encExport] = rotated(i, [
     foreign('info-zip', 'zip', (p) => ['-r', '-6', '-q', p, '.']),
     foreign('7zz-mx1', '7zz', (p) => ['a', '-tzip', '-mx1', '-mmt2', ...SEVEN_QUIET, p, '.']),
     foreign('7zz-mx5', '7zz', (p) => ['a', '-tzip', '-mx5', '-mmt2', ...SEVEN_QUIET, p, '.']),
@@ -201,13 +216,20 @@ function round(work: string, data: GeneratedData, i: number): Round {
       const m = casevault('export', { dataDir: data.dataDir, backupDir, level: 6 });
       return { ...m, size: Number(m.result?.size) } as Sized;
     },
+    () => {
+      const m = casevault('export', { dataDir: data.dataDir, backupDir: keys.backupDir, level: 6 });
+      if (m.result?.encrypted !== true) throw new Error(`bench: the export into ${keys.backupDir} was not encrypted`);
+      return { ...m, size: Number(m.result?.size) } as Sized;
+    },
   ] as const);
   const archive = onlyZip(backupDir);
+  const encrypted = onlyZip(keys.backupDir, '.zip.age');
 
-  const [unzipTest, sevenTest, verify] = rotated(i, [
+  const [unzipTest, sevenTest, verify, encVerify] = rotated(i, [
     () => timed('unzip', ['-t', '-q', archive]),
     () => timed('7zz', ['t', ...SEVEN_QUIET, archive]),
     () => casevault('verify', { dataDir: join(work, 'unused-data'), backupDir, path: archive }) as Measured,
+    () => casevault('verify', { dataDir: join(work, 'unused-data'), backupDir: keys.backupDir, path: encrypted, ...unlock }) as Measured,
   ] as const);
 
   const extractTo = (name: string, fn: (dir: string) => Measured) => () => {
@@ -218,16 +240,22 @@ function round(work: string, data: GeneratedData, i: number): Round {
       rmSync(dir, { recursive: true, force: true });
     }
   };
-  const [unzip, sevenExtract, restore] = rotated(i, [
+  const [unzip, sevenExtract, restore, encRestore] = rotated(i, [
     extractTo('unzip', (dir) => timed('unzip', ['-q', '-d', dir, archive])),
     extractTo('7zz-x', (dir) => timed('7zz', ['x', `-o${dir}`, '-y', ...SEVEN_QUIET, archive])),
     extractTo('restore', (dir) => {
       mkdirSync(dir);
       return casevault('restore', { dataDir: join(dir, 'data'), backupDir, path: archive });
     }),
+    extractTo('encrypted-restore', (dir) => {
+      mkdirSync(dir);
+      return casevault('restore', { dataDir: join(dir, 'data'), backupDir: keys.backupDir, path: encrypted, ...unlock });
+    }),
   ] as const);
   rmSync(backupDir, { recursive: true, force: true });
-  return { zip, sevenMx1, sevenMx5, export: exported, unzipTest, sevenTest, verify, unzip, sevenExtract, restore };
+  rmSync(encrypted, { force: true });
+  rmSync(`${encrypted}.sha256`, { force: true });
+  return { zip, sevenMx1, sevenMx5, export: exported, unzipTest, sevenTest, verify, unzip, sevenExtract, restore, encExport, encVerify, encRestore };
 }
 
 interface Diagnosis {
@@ -436,10 +464,11 @@ interface ProfileResult {
   summary: Summary;
   diagnosis: Diagnosis;
   scaling: ScalePoint[];
+  encrypted: EncryptedSummary;
   table: string;
 }
 
-function runProfile(options: Options, work: string, name: ProfileName, machine: Record<string, unknown>): ProfileResult {
+function runProfile(options: Options, work: string, name: ProfileName, machine: Record<string, unknown>, keys: EncryptionSetup): ProfileResult {
   const tag = `bench [${name}]`;
   let t = performance.now();
   const data = generateProfile(name, join(work, `${name}-1`), options.scale);
@@ -448,13 +477,16 @@ function runProfile(options: Options, work: string, name: ProfileName, machine: 
   console.log(`${tag}: generated ${dataLine(data)}, in ${fmtS(generateMs)}`);
   const rounds: Round[] = [];
   for (let i = 0; i < options.runs; i += 1) {
-    rounds.push(round(work, data, i));
+    rounds.push(round(work, data, i, keys));
     const r = rounds[i]!;
     console.log(
-      `${tag}: round ${i + 1}/${options.runs}: zip ${fmtS(r.zip.wallMs)} 7zz-mx1 ${fmtS(r.sevenMx1.wallMs)} 7zz-mx5 ${fmtS(r.sevenMx5.wallMs)} export ${fmtS(r.export.wallMs)} | unzip -t ${fmtS(r.unzipTest.wallMs)} 7zz t ${fmtS(r.sevenTest.wallMs)} verify ${fmtS(r.verify.wallMs)} | unzip ${fmtS(r.unzip.wallMs)} 7zz x ${fmtS(r.sevenExtract.wallMs)} restore ${fmtS(r.restore.wallMs)}`,
+      `${tag}: round ${i + 1}/${options.runs}: zip ${fmtS(r.zip.wallMs)} 7zz-mx1 ${fmtS(r.sevenMx1.wallMs)} 7zz-mx5 ${fmtS(r.sevenMx5.wallMs)} export ${fmtS(r.export.wallMs)} encrypted ${fmtS(r.encExport.wallMs)} | unzip -t ${fmtS(r.unzipTest.wallMs)} 7zz t ${fmtS(r.sevenTest.wallMs)} verify ${fmtS(r.verify.wallMs)} encrypted ${fmtS(r.encVerify.wallMs)} | unzip ${fmtS(r.unzip.wallMs)} 7zz x ${fmtS(r.sevenExtract.wallMs)} restore ${fmtS(r.restore.wallMs)} encrypted ${fmtS(r.encRestore.wallMs)}`,
     );
   }
   const summary = summarise(rounds);
+  const encrypted = summariseEncrypted(
+    rounds.map((r) => ({ plain: { export: r.export, verify: r.verify, restore: r.restore }, encrypted: { export: r.encExport, verify: r.encVerify, restore: r.encRestore } })),
+  );
 
   const diagnosis: Diagnosis = {};
   const sections: string[] = [];
@@ -511,9 +543,9 @@ function runProfile(options: Options, work: string, name: ProfileName, machine: 
   }
   if (!options.keep) rmSync(data.dataDir, { recursive: true, force: true });
 
-  const table = [`### ${name}: ${PROFILES[name].title}`, '', `Data (scale ${options.scale}): ${dataLine(data)}.`, '', profileTable(summary, options.runs), '', ...sections].join('\n');
+  const table = [`### ${name}: ${PROFILES[name].title}`, '', `Data (scale ${options.scale}): ${dataLine(data)}.`, '', profileTable(summary, options.runs), '', encryptedTable(encrypted, options.runs), '', ...sections].join('\n');
   console.log(`\n${table}\n`);
-  const result: ProfileResult = { profile: name, data, generateMs, rounds, summary, diagnosis, scaling, table };
+  const result: ProfileResult = { profile: name, data, generateMs, rounds, summary, diagnosis, scaling, encrypted, table };
   mkdirSync(resolve(ROOT, options.out), { recursive: true });
   writeFileSync(resolve(ROOT, options.out, `${name}.json`), JSON.stringify({ date: new Date().toISOString(), machine, options, ...result }, null, 2));
   return result;
@@ -536,6 +568,12 @@ function overview(results: readonly ProfileResult[]): string {
 
 function main(): void {
   const options = parseArgs(process.argv.slice(2));
+  if (options.help) {
+    // This file's opening comment is the usage.
+    const source = readFileSync(new URL(import.meta.url), 'utf8');
+    console.log(source.slice(source.indexOf('/**') + 3, source.indexOf('*/')).replace(/^ ?\* ?/gm, '').trim());
+    return;
+  }
   if (options.plan) {
     printPlan(options);
     return;
@@ -555,15 +593,21 @@ function main(): void {
   };
   try {
     console.log(`bench: profiles ${options.profiles.join(', ')} at scale ${options.scale}, ${options.runs} rounds, in ${work}`);
+    const keys = setUpEncryption(ROOT, work);
     const results: ProfileResult[] = [];
-    for (const name of options.profiles) results.push(runProfile(options, work, name, machine));
+    for (const name of options.profiles) results.push(runProfile(options, work, name, machine, keys));
     const list = listing(work);
+    const unlock = casevault('unlock', { dataDir: join(work, 'unused-data'), backupDir: keys.backupDir, passwordFile: keys.passwordFile });
     const summary = [
       `## Every profile against the targets of issue 15 (scale ${options.scale}, median of ${options.runs} rounds' ratios)`,
       '',
       overview(results),
       '',
       `listBackups / getStatistics over 1,000 backups: ${list.listMs.toFixed(0)} / ${list.statsMs.toFixed(0)} ms (≤ 300 ms).`,
+      '',
+      `## Encrypted against plain, every profile (issue 13: ≤ 1.10 × plain, same rounds; verify and restore with the recovery key)`,
+      '',
+      encryptedOverview(results.map((r) => ({ profile: r.profile, summary: r.encrypted })), unlock),
       '',
       `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.zip}, ${machine.sevenZip}.`,
     ].join('\n');
@@ -576,7 +620,8 @@ function main(): void {
           machine,
           options,
           list,
-          profiles: results.map((r) => ({ profile: r.profile, data: r.data, targets: r.summary.targets, ratios: r.summary.ratios })),
+          profiles: results.map((r) => ({ profile: r.profile, data: r.data, targets: r.summary.targets, ratios: r.summary.ratios, encrypted: r.encrypted })),
+          unlock: { ms: unlock.result?.unlockMs, cpuMs: unlock.cpuMs, maxRssMB: unlock.maxRssMB },
           table: summary,
         },
         null,
