@@ -4,7 +4,8 @@
  * upstream), records what it saw (the operation, the headers, the signature), and by rule:
  * cuts the connection in the middle of a request body (after forwarding half of it), lets the
  * server act and then cuts before the answer arrives, cuts a response body halfway, answers
- * 500/503 or S3's SlowDown itself, or delays before forwarding. Path-style addressing only.
+ * 500/503, S3's SlowDown or any S3 error itself, changes a header of the server's answer, or
+ * delays before forwarding. Path-style addressing only.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -35,6 +36,8 @@ export type FaultAction =
   | { readonly kind: 'status'; readonly status: number; readonly code?: string; readonly message?: string }
   /** Answer 503 SlowDown. */
   | { readonly kind: 'slow-down' }
+  /** Forward, and change one header of the server's answer (a server that says it stored other bytes). */
+  | { readonly kind: 'set-header'; readonly name: string; readonly value: string }
   /** Wait, then forward. */
   | { readonly kind: 'delay'; readonly ms: number };
 
@@ -147,7 +150,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         answer.on('end', () => req.socket.destroy());
         return;
       }
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      res.writeHead(answer.statusCode ?? 502, action?.kind === 'set-header' ? { ...answer.headers, [action.name]: action.value } : answer.headers);
       if (action?.kind !== 'cut-response') {
         answer.pipe(res);
         return;
