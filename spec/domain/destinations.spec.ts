@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_STATE, setPinned, writeState } from '../../src/domain/backupState.ts';
 import type { BackupDeps } from '../../src/domain/deps.ts';
 import {
+  checkDestination,
   DESTINATIONS_FILE,
   REMOTE_KEY_FILE,
   addDestination,
@@ -319,5 +320,48 @@ describe('run-due copies to the destinations, retries a failed copy and raises t
     const audit = await readAuditLog(deps, h.config);
     expect(audit.broken).toBeNull();
     expect(audit.entries.filter((r) => r.action === 'copy').map((r) => r.result)).toEqual(['failed', 'failed', 'ok']);
+  });
+});
+
+describe('a drill on a destination', () => {
+  it('property: a byte changed in any copy there is found, the copy removed, and the next copy puts it back', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), async (count, which, offset, xor) => {
+        const { w, world } = await setUp();
+        const { entry } = await addDestination(w.deps, w.config, { name: 'Offsite', target: S3 });
+        const names: string[] = [];
+        for (let i = 0; i < count; i++) names.push(await w.addBackup(new Date(Date.parse('2026-11-20T00:00:00Z') + i * 3_600_000), 300 + i));
+        expect((await syncDestination(w.deps, w.config, entry)).failure).toBeNull();
+        const victim = names[which % count]!;
+        const object = world.objects(S3).get(`office/${victim}`)!;
+        object[offset % object.byteLength]! ^= xor;
+        const report = await checkDestination(w.deps, w.config, entry, { all: true });
+        expect(report.damaged.map((d) => d.fileName)).toEqual([victim]);
+        expect(report.checked.sort()).toEqual(names.filter((n) => n !== victim).sort());
+        expect((await listDestinationBackups(w.deps, S3)).map((b) => b.fileName)).not.toContain(victim);
+        const again = await syncDestination(w.deps, w.config, entry);
+        expect(again.copied).toEqual([victim]);
+        expect((await expectRemoteWhole(w, world, S3)).sort()).toEqual([...names].sort());
+        expect((await checkDestination(w.deps, w.config, entry, { all: true })).damaged).toEqual([]);
+      }),
+      { numRuns: propertyRuns(30) },
+    );
+  });
+
+  it('within a budget: at least one, least recently checked first, so every copy is read back in turn', async () => {
+    const { w } = await setUp();
+    const { entry } = await addDestination(w.deps, w.config, { name: 'Offsite', target: S3 });
+    const names: string[] = [];
+    for (let i = 0; i < 3; i++) names.push(await w.addBackup(new Date(Date.parse('2026-11-20T00:00:00Z') + i * 3_600_000), 200));
+    await syncDestination(w.deps, w.config, entry);
+    const seen: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      w.now = new Date(w.now.getTime() + 3_600_000);
+      const report = await checkDestination(w.deps, w.config, entry, { budgetMs: 0 });
+      expect(report.checked).toHaveLength(1);
+      expect(report.deferred).toHaveLength(2);
+      seen.push(report.checked[0]!);
+    }
+    expect(seen.sort()).toEqual([...names].sort());
   });
 });

@@ -26,7 +26,8 @@ const GENESIS = '0'.repeat(64);
  * 'pin', 'unpin': a backup's pin changed; 'policy': the backup policy was changed; 'undo-restore': a restore was undone;
  * 'key-…': encryption's keys changed (keys.ts; public keys only, never a secret); 'encryption-off'/'-on': turned off or on.
  * 'dest-add'/'dest-remove'/'dest-on'/'dest-off': a copy destination changed (file: its name and where, never a credential);
- * 'copy': a backup copied to a destination (file: the backup; code: why it failed); 'download': a backup fetched from one.
+ * 'copy': a backup copied to a destination (file: the backup; code: why it failed); 'download': a backup fetched from one;
+ * 'dest-check': the backups on a destination read back (file: the destination; code: CHECKSUM_MISMATCH for a changed copy).
  */
 export type AuditAction =
   | 'export'
@@ -49,6 +50,7 @@ export type AuditAction =
   | 'dest-on'
   | 'dest-off'
   | 'copy'
+  | 'dest-check'
   | 'download';
 
 export interface AuditRecord {

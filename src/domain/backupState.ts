@@ -71,6 +71,8 @@ export interface CopyRecord {
   readonly message: string | null;
   /** When the copies there started failing (kept across failed retries), or null while they succeed. */
   readonly failingSince: string | null;
+  /** Per backup there, when a check last read it back whole (checkDestination); the least recent goes first. */
+  readonly checked?: Readonly<Record<string, string>>;
 }
 
 export interface BackupState {
@@ -127,6 +129,7 @@ const shapeOfState: Shape<BackupState> = object<BackupState>({
       code: required(nullable(code)),
       message: required(nullable(text(2000))),
       failingSince: required(nullable(instant)),
+      checked: withDefault(record(isBackupFileName, 'the name of a backup', instant), () => ({})),
     })),
     () => ({}),
   ),
@@ -232,7 +235,7 @@ export const recordDrill = (state: BackupState, drill: DrillRun, verifyBytesPerS
 export function recordCopy(state: BackupState, destination: string, copy: Omit<CopyRecord, 'failingSince'>): BackupState {
   const before = state.copies[destination];
   const failingSince = copy.outcome === 'ok' ? null : (before?.failingSince ?? copy.at);
-  return { ...state, copies: { ...state.copies, [destination]: { ...copy, failingSince } } };
+  return { ...state, copies: { ...state.copies, [destination]: { ...copy, failingSince, checked: copy.checked ?? before?.checked ?? {} } } };
 }
 
 export const recordLiveCheck = (state: BackupState, checkedAt: string, integrity: string): BackupState => ({ ...state, liveDatabase: { checkedAt, integrity } });

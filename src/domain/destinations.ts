@@ -453,6 +453,96 @@ export function copyDue(input: { destinations: readonly Pick<DestinationEntry, '
   return { due, nextDueAt: due.length > 0 ? input.now.toISOString() : next === null ? null : new Date(next).toISOString() };
 }
 
+export interface DestinationCheckReport {
+  readonly destination: string;
+  /** Backups read back whole: their SHA-256 is their sidecar's (and the local sidecar's, where the backup is still here). */
+  readonly checked: readonly string[];
+  /** Copies that changed there: each was removed, so the next copy puts it back if the backup is still here. */
+  readonly damaged: readonly { readonly fileName: string; readonly message: string }[];
+  /** Left for the next check (the budget ran out). */
+  readonly deferred: readonly string[];
+  readonly failure: { readonly code: ErrorCode; readonly message: string } | null;
+}
+
+/**
+ * A drill on a destination: reads its backups back (least recently checked first, at least
+ * one, then as many as `budgetMs` allows at the speed measured so far) and compares each
+ * one's SHA-256 with its sidecar there and with the sidecar here. A copy that differs is
+ * removed (sidecar first, so it is never listed half-removed) and the destination's copy is
+ * recorded as failed, so run-due copies it again (the alarm if that fails too). Nothing is
+ * written to disk: the bytes only pass through the hash.
+ */
+export async function checkDestination(deps: BackupDeps, config: BackupConfig, entry: DestinationEntry, options: { signal?: AbortSignal; budgetMs?: number; all?: boolean } = {}): Promise<DestinationCheckReport> {
+  const store = storeOf(deps, entry.target);
+  const checked: string[] = [];
+  const damaged: { fileName: string; message: string }[] = [];
+  let deferred: string[] = [];
+  const state = await readState(deps, config);
+  const seen = state.copies[entry.name]?.checked ?? {};
+  const when: Record<string, string> = {};
+  try {
+    const remote = await listRemote(store, options.signal);
+    const order = [...remote.backups].sort((a, b) => (seen[a.fileName] ?? '').localeCompare(seen[b.fileName] ?? '') || b.createdAt.localeCompare(a.createdAt));
+    const started = Date.now();
+    let bytes = 0;
+    for (const [i, backup] of order.entries()) {
+      throwIfCancelled(options.signal, `checking ${store.description}`);
+      const elapsed = Date.now() - started;
+      const rate = bytes > 0 && elapsed > 0 ? bytes / elapsed : null;
+      if (!options.all && i > 0 && options.budgetMs !== undefined && (elapsed >= options.budgetMs || (rate !== null && elapsed + backup.size / rate > options.budgetMs))) {
+        deferred = order.slice(i).map((b) => b.fileName);
+        break;
+      }
+      const name = backup.fileName;
+      const there = parseSidecar(new TextDecoder().decode(await readAll(store, name + SIDECAR_SUFFIX, options.signal)));
+      const localSidecar = deps.fs.join(config.backupDir, name + SIDECAR_SUFFIX);
+      const here = (await deps.fs.exists(localSidecar)) ? parseSidecar(new TextDecoder().decode(await deps.fs.readFile(localSidecar))) : null;
+      const hash = deps.hashing.sha256();
+      await store.get(name, { write: async (chunk) => hash.update(chunk), close: async () => {}, abort: async () => {} }, options.signal ? { signal: options.signal } : {});
+      const actual = hash.digest();
+      bytes += backup.size;
+      const problem =
+        there === null ? `its ${name}${SIDECAR_SUFFIX} there is not a SHA-256 line`
+        : actual !== there ? `its SHA-256 there is ${actual}, its sidecar says ${there}: it changed there since it was copied`
+        : here !== null && here !== there ? `its sidecar there (${there}) is not the one here (${here})`
+        : null;
+      if (problem === null) {
+        checked.push(name);
+        when[name] = deps.clock.now().toISOString();
+        continue;
+      }
+      await store.remove(name + SIDECAR_SUFFIX);
+      await store.remove(name);
+      damaged.push({ fileName: name, message: `the copy of ${name} on ${entry.name}: ${problem}; it was removed${here !== null ? ' and is copied again by the next run' : ' (the backup is no longer here to copy again)'}` });
+    }
+  } catch (error) {
+    const coded = toBackupError(error, `checking ${store.description}`);
+    if (coded.code === 'CANCELLED') throw coded;
+    await recordCheck(deps, config, entry, when, damaged, coded);
+    return { destination: entry.name, checked, damaged, deferred, failure: { code: coded.code, message: coded.message } };
+  }
+  await recordCheck(deps, config, entry, when, damaged, null);
+  return { destination: entry.name, checked, damaged, deferred, failure: null };
+}
+
+async function recordCheck(deps: BackupDeps, config: BackupConfig, entry: DestinationEntry, when: Record<string, string>, damaged: readonly { fileName: string; message: string }[], failure: BackupError | null): Promise<void> {
+  try {
+    await updateState(deps, config, (state) => {
+      const before = state.copies[entry.name];
+      const checked = { ...(before?.checked ?? {}), ...when };
+      for (const d of damaged) delete checked[d.fileName];
+      const at = deps.clock.now().toISOString();
+      const problem = failure ?? (damaged.length > 0 ? new BackupError('CHECKSUM_MISMATCH', damaged.map((d) => d.message).join('; ')) : null);
+      // No copy recorded yet (copied by another casevault, or before the state knew): newest unknown, so a copy is due and finds it whole.
+      if (problem === null) return { ...state, copies: { ...state.copies, [entry.name]: before ? { ...before, checked } : { at, outcome: 'ok', newest: null, code: null, message: null, failingSince: null, checked } } };
+      // A damaged copy makes the destination due for a copy (newest unknown) and, if that fails too, the alarm.
+      return recordCopy(state, entry.name, { at, outcome: 'failed', newest: null, code: problem.code, message: problem.message.slice(0, 2000), checked });
+    });
+  } catch (error) {
+    deps.log?.(`check of ${entry.name}: could not record it in the state`, error);
+  }
+}
+
 /** Every enabled destination brought up to date (run-due, and after each backup). */
 export async function syncAllDestinations(deps: BackupDeps, config: BackupConfig, options: CopyOptions & { only?: string; prune?: boolean } = {}): Promise<DestinationCopyReport[]> {
   const reports: DestinationCopyReport[] = [];

@@ -23,7 +23,7 @@
 import type { BackupConfig, BackupDeps, RunOptions, Unlock } from './deps.ts';
 import { readState, recordBackupRun, recordLiveCheck, recordNeedsKey, recordVerification, updateState, type RunTrigger, type Verification } from './backupState.ts';
 import { verifyOrNeedsKey } from './encryptedBackup.ts';
-import { copyDue, readDestinations, syncAndRecord, type DestinationCopyReport, type DestinationEntry } from './destinations.ts';
+import { checkDestination, copyDue, readDestinations, syncAndRecord, type DestinationCheckReport, type DestinationCopyReport, type DestinationEntry } from './destinations.ts';
 import { auditedVerify, runDrill, type DrillReport } from './drill.ts';
 import { isBackupError, toBackupError, type ErrorCode } from './errors.ts';
 import { dataFingerprint, unchangedSince } from './fingerprint.ts';
@@ -77,6 +77,8 @@ export interface RunDueReport {
   readonly verify: { readonly fileName: string; readonly result: 'ok' | 'failed' | 'needs-key'; readonly failure: StepFailure | null } | null;
   readonly prune: { readonly result: PruneResult | null; readonly failure: StepFailure | null } | null;
   readonly drill: { readonly report: DrillReport | null; readonly failure: StepFailure | null } | null;
+  /** With a drill: each enabled destination's backups read back within the drill's budget (checkDestination), or null. */
+  readonly remoteChecks: readonly DestinationCheckReport[] | null;
   /** The copies made (one report per destination a copy was due for), or null when none was due; `failure`: the destinations could not be read. */
   readonly copies: { readonly reports: readonly DestinationCopyReport[]; readonly failure: StepFailure | null } | null;
 }
@@ -126,7 +128,7 @@ export async function runDue(deps: BackupDeps, config: BackupConfig, options: Ru
       const failure = failureOf(error, 'scheduled backup');
       backup = { due, outcome: failure.code === 'BUSY' ? 'busy' : 'failed', fileName: null, failure, liveCheck };
     }
-    if (backup.outcome === 'busy') return { backup, verify: null, prune: null, drill: null, copies: null };
+    if (backup.outcome === 'busy') return { backup, verify: null, prune: null, drill: null, copies: null, remoteChecks: null };
     const { outcome, fileName, failure } = backup;
     const run = { at, trigger, outcome: outcome as 'ok' | 'skipped-unchanged' | 'failed', fileName, code: failure?.code ?? null, message: failure?.message ?? null };
     await updateState(deps, config, (s) => {
@@ -173,7 +175,15 @@ export async function runDue(deps: BackupDeps, config: BackupConfig, options: Ru
       }
     }
   }
-  return { backup, verify, prune, drill, copies };
+  // A drill also reads back what the destinations hold, each within the drill's budget.
+  let remoteChecks: DestinationCheckReport[] | null = null;
+  if (drill !== null) {
+    const destinations = await readDestinations(deps, config).catch(() => []);
+    for (const entry of destinations.filter((d) => d.enabled)) {
+      (remoteChecks ??= []).push(await checkDestination(deps, config, entry, { ...(options.signal ? { signal: options.signal } : {}), budgetMs: policy.drill.budgetMinutes * 60_000 }));
+    }
+  }
+  return { backup, verify, prune, drill, copies, remoteChecks };
 }
 
 /** quick_check of the live database: 'ok', or what is wrong with it (a file SQLite cannot read at all included). */

@@ -16,7 +16,7 @@ import { bestEffort } from './deps.ts';
 import { appendAudit, readAuditLog, type AuditAction, type AuditRecord } from './auditLog.ts';
 import { SIDECAR_SUFFIX, isBackupFileName, parseSidecar } from './backupFiles.ts';
 import { forgetBackups, pinBackup, readState, recordOf, removeStateLeftovers, updateState } from './backupState.ts';
-import { addDestination, downloadBackup, findDestination, listDestinationBackups, parseTarget, probeDestination, readDestinations, removeDestination, setDestinationEnabled, syncAndRecord, type CopyOptions, type DestinationCopyReport } from './destinations.ts';
+import { addDestination, checkDestination, downloadBackup, findDestination, listDestinationBackups, parseTarget, probeDestination, readDestinations, removeDestination, setDestinationEnabled, syncAndRecord, type CopyOptions, type DestinationCopyReport } from './destinations.ts';
 import { runDrill } from './drill.ts';
 import { BackupError, isBackupError, toBackupError } from './errors.ts';
 import { exportNow, type ExportResult } from './exportBackup.ts';
@@ -382,6 +382,21 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
      */
     copy: (options: { fileName?: string; to?: string; prune?: boolean } & CopyOptions = {}) =>
       exclusive('copy', () => aroundExport(() => copyAudited(options))),
+    /** Reads back the backups on a destination (all, or within the drill's budget) and removes a copy that changed there (checkDestination). */
+    destCheck: (name: unknown, options: { all?: boolean; signal?: AbortSignal } = {}) =>
+      exclusive('drill', async () => {
+        const entry = await findDestination(deps, config, name);
+        const { policy } = await readPolicy(deps, config);
+        const label = destLabel(entry.name, entry.target);
+        const report = await checkDestination(deps, config, entry, { ...options, budgetMs: policy.drill.budgetMinutes * 60_000 });
+        const code = report.failure?.code ?? (report.damaged.length > 0 ? 'CHECKSUM_MISMATCH' : null);
+        try {
+          await appendAudit(deps, config, { time: deps.clock.now().toISOString(), action: 'dest-check', file: label, sha256: null, manifestSha256: null, result: code ? 'failed' : 'ok', code });
+        } catch (error) {
+          deps.log?.(`audit: could not record the check of ${entry.name}`, error);
+        }
+        return report;
+      }),
     /** Downloads a backup from a destination into the backup dir, checked against its sidecar; resolves with its file name. */
     download: (where: unknown, fileName: string, options: CopyOptions = {}) =>
       exclusive('download', async () => {
