@@ -7,7 +7,10 @@
  * DEST_UNREACHABLE quickly; no body is ever aws-chunked and every body carries Content-MD5.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { CreateBucketCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
@@ -237,6 +240,31 @@ describe('createS3Destination through a fault-injecting proxy', { timeout: 300_0
       // Booleans, so that a failure does not print the secret or a signature itself.
       expect(everything.includes(secret), 'the secret is in the error').toBe(false);
       expect(signatures.filter((signature) => everything.includes(signature)).length, 'signatures in the error').toBe(0);
+    }
+  });
+
+  it('without credentials it takes the SDK’s default chain: the environment, then a profile in the shared credentials file', async () => {
+    const saved = { ...process.env };
+    const dir = await mkdtemp(join(tmpdir(), 'casevault-s3-profile-'));
+    try {
+      process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+      process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+      const fromEnvironment = createS3Destination(target, { partSize: PART });
+      await fromEnvironment.put('env.zip', memoryReadHandle(randomBytes(10)));
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+      await writeFile(join(dir, 'credentials'), `[casevault-test]\naws_access_key_id = ${credentials.accessKeyId}\naws_secret_access_key = ${credentials.secretAccessKey}\n`, { mode: 0o600 });
+      await writeFile(join(dir, 'config'), '');
+      Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'config'), AWS_PROFILE: 'casevault-test' });
+      const fromProfile = createS3Destination(target, { partSize: PART });
+      expect(await names(fromProfile)).toEqual(['env.zip:10']);
+      process.env.AWS_PROFILE = 'nobody';
+      const none = (await createS3Destination(target, { partSize: PART, retries: 0 }).probe().catch((e) => e)) as BackupError;
+      expect([none.code, none.message]).toEqual(['DEST_ACCESS_DENIED', expect.stringMatching(/no credentials for .*: set AWS_ACCESS_KEY_ID/)]);
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

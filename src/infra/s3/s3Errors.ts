@@ -88,7 +88,12 @@ export function s3Failure(error: unknown, what: string, place: S3Place, tries = 
         ? `the name of ${endpoint} does not resolve: check the endpoint and the network`
         : `${endpoint} did not answer${after}: check the endpoint, the network, and that the server is up`,
     CANCELLED: 'cancelled',
-    IO_ERROR: `${endpoint} refused the request${after}`,
+    IO_ERROR:
+      f.name === 'EntityTooSmall'
+        ? `${endpoint} wants larger parts of a multipart upload: raise the part size (S3: at least 5 MiB)`
+        : f.name === 'NoSuchUpload'
+          ? `the upload was aborted on ${endpoint} while it ran (another casevault's clean-up, or a lifecycle rule): copy it again`
+          : `${endpoint} refused the request${after}`,
   };
   return new BackupError(code, `${what}: ${hint[code]}${seen ? ` (${seen})` : ''}`, { cause: new Error(seen || 'unknown') });
 }
