@@ -68,6 +68,18 @@ export function EncryptionPanel({ state, store, busy }: { state: EncryptionState
         <LoadFailed what="The encryption keys" headingId="encryption-heading" onRetry={() => void store.refresh()} />
       ) : keys === null ? (
         <p class="muted">Loading…</p>
+      ) : keys.encryption === 'not-set-up' && keys.keyFile ? (
+        <>
+          <p class="bad" data-testid="encryption-state" data-state="keys-missing">
+            Encryption was set up here (casevault-key.age is in the backup folder), but the list of public keys, casevault-keys.json, is missing: no backup
+            can be made until it is back.
+          </p>
+          <p class="muted">
+            Put casevault-keys.json back from another copy of the backup folder, then reload the page. Or turn encryption off, to make unencrypted backups from
+            now on.
+          </p>
+          <div class="actions">{button('Turn off…', () => store.requestOff(), 'danger')}</div>
+        </>
       ) : keys.encryption === 'not-set-up' ? (
         <>
           <p class="encryption-state" data-testid="encryption-state" data-state="not-set-up">

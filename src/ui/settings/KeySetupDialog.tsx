@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { EncryptionState, EncryptionStore } from './encryptionStore.ts';
 import { FormDialog } from './FormDialog.tsx';
@@ -21,6 +22,13 @@ async function copyText(text: string, fallbackField: HTMLTextAreaElement | null)
   }
 }
 
+/** The grouped key as lines: the prefix, then the groups in two halves. */
+function keyLines(grouped: string): string[] {
+  const [prefix, ...groups] = grouped.split(' ');
+  const half = Math.ceil(groups.length / 2);
+  return [prefix!, groups.slice(0, half).join(' '), groups.slice(half).join(' ')].filter((line) => line !== '');
+}
+
 type Offered = Extract<NonNullable<EncryptionState['setup']>, { recoveryKey: string }>;
 
 /** Step 2: the recovery key, shown once, to copy, print and write down. */
@@ -29,8 +37,16 @@ function RecoveryKeyBody({ setup }: { setup: Offered }) {
     <>
       <p class="step muted no-print">Step 2 of 3: write the recovery key down.</p>
       <p class="print-only">casevault recovery key, made {new Date().toLocaleDateString()}. Keep it where you keep important papers.</p>
-      <div class="recovery-key" data-testid="recovery-key" data-key={setup.recoveryKey}>
-        <code aria-label="Recovery key">{groupRecoveryKey(setup.recoveryKey)}</code>
+      <div class="recovery-key" data-testid="recovery-key">
+        <code aria-label="Recovery key">
+          {/* Three lines (the prefix, 8 groups, 7 groups), never a group alone on a line; spaces between them for copying by hand. */}
+          {keyLines(groupRecoveryKey(setup.recoveryKey)).map((line, i) => (
+            <Fragment key={i}>
+              {i > 0 && ' '}
+              <span class="key-line">{line}</span>
+            </Fragment>
+          ))}
+        </code>
       </div>
       <div class="key-warning" role="note">
         <strong>Write this down: it is the only way in without the password.</strong> It is shown only now; casevault keeps no copy. Keep it on paper (or in a

@@ -71,7 +71,7 @@ const TEXTS: Partial<Record<ErrorCode, Text>> = {
   JOBS_STOP_FAILED: () => 'The app’s background work could not be paused, so nothing was changed. Try again in a moment.',
   INVALID_INPUT: () => 'The page asked for something casevault does not accept. Reload the page, then try again.',
   ENCRYPTED_NEEDS_KEY: (s) => `${s} is encrypted. Enter the encryption password, or the recovery key (AGE-SECRET-KEY-1…), to open it.`,
-  WRONG_PASSWORD: () => 'The password is wrong: it does not open the key beside the backups. Check it (Caps Lock?) and try again; the recovery key (AGE-SECRET-KEY-1…) also opens every backup.',
+  WRONG_PASSWORD: () => 'That password does not open the key beside the backups. Check it (Caps Lock?) and try again; the recovery key (AGE-SECRET-KEY-1…) also opens every backup.',
   WRONG_KEY: (s) =>
     `That key does not open ${s}: it was encrypted to other keys (“Details” lists them). Try the password, or the recovery key written down when encryption was set up for that backup.`,
   ENCRYPTED_DAMAGED: (s) => `${s} is encrypted and part of it is damaged or was changed (“Details” names the part). It cannot be opened safely. ${ANOTHER}`,
