@@ -66,6 +66,8 @@ export interface SeenRequest {
 export interface FaultProxy {
   readonly endpoint: string;
   readonly seen: SeenRequest[];
+  /** The most requests of `op` the proxy held at once since the last clear({ seen: true }). */
+  mostAtOnce(op: S3Operation): number;
   /** Adds a rule; rules act in the order added, one per request. */
   inject(rule: FaultRule): void;
   /** Forgets the rules (and, with `seen`, what was seen). */
@@ -104,6 +106,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const rules: { rule: FaultRule; met: number; acted: number }[] = [];
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
+  const open = new Map<S3Operation, number>();
+  const most = new Map<S3Operation, number>();
 
   function ruleFor(op: S3Operation): FaultAction | null {
     for (const r of rules) {
@@ -123,6 +127,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     const signature = /Signature=([0-9a-f]+)/.exec(req.headers.authorization ?? '')?.[1] ?? null;
     const record: SeenRequest = { op, method, url, headers: { ...req.headers }, signature, fault: action?.kind ?? null, status: null };
     seen.push(record);
+    const now = (open.get(op) ?? 0) + 1;
+    open.set(op, now);
+    most.set(op, Math.max(most.get(op) ?? 0, now));
+    res.on('close', () => open.set(op, (open.get(op) ?? 1) - 1));
     if (action?.kind === 'status' || action?.kind === 'slow-down') {
       req.resume(); // without a 100 Continue a client that asked for one sends no body; node:http drops any other's
       const [status, code] = action.kind === 'slow-down' ? [503, 'SlowDown'] : [action.status, action.code ?? (action.status === 500 ? 'InternalError' : 'ServiceUnavailable')];
@@ -193,10 +201,14 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     seen,
+    mostAtOnce: (op) => most.get(op) ?? 0,
     inject: (rule) => void rules.push({ rule, met: 0, acted: 0 }),
     clear(options = {}) {
       rules.length = 0;
-      if (options.seen) seen.length = 0;
+      if (options.seen) {
+        seen.length = 0;
+        most.clear();
+      }
     },
     close() {
       for (const socket of sockets) socket.destroy();

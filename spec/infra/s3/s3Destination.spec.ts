@@ -162,6 +162,33 @@ describe('createS3Destination through a fault-injecting proxy', { timeout: 300_0
     }
   });
 
+  it('holds at most queueSize parts: the source is read into queueSize buffers, reused, and as many UploadParts are in flight at most', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 3 }), async (queueSize) => {
+        proxy.clear({ seen: true });
+        const data = randomBytes(4 * PART + 1);
+        const inner = memoryReadHandle(data);
+        const buffers = new Set<ArrayBufferLike>();
+        const source: ReadHandle = {
+          size: inner.size,
+          read: (position, length, into) => (into && buffers.add(into.buffer), inner.read(position, length, into)),
+          close: async () => {},
+        };
+        const store = open({ queueSize });
+        const name = `q-${n++}.zip`;
+        await store.put(name, source);
+        expect(buffers.size).toBe(queueSize);
+        expect(proxy.mostAtOnce('UploadPart')).toBeLessThanOrEqual(queueSize);
+        if (queueSize > 1) expect(proxy.mostAtOnce('UploadPart')).toBeGreaterThan(1);
+        const into = collectingWriteHandle();
+        await store.get(name, into);
+        expect(sha(into.bytes())).toBe(sha(data));
+      }),
+      { numRuns: 3 },
+    );
+  });
+
   it('a request the server leaves unanswered past the timeout is tried again', async () => {
     proxy.inject({ op: 'PutObject', action: { kind: 'delay', ms: 1_500 } });
     const store = open({ requestTimeoutMs: 600 });

@@ -84,8 +84,8 @@ export function createUploader(s3: S3Context, partSize: number, queueSize: numbe
     }
   }
 
-  async function readPart(source: ReadHandle, position: number, length: number, what: string): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafe(length);
+  async function readPart(source: ReadHandle, position: number, length: number, what: string, into?: Buffer): Promise<Buffer> {
+    const buffer = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
     for (let got = 0; got < length; ) {
       const chunk = await source.read(position + got, Math.min(4 * MiB, length - got), buffer.subarray(got));
       if (chunk.byteLength === 0) throw new BackupError('IO_ERROR', `${what}: the backup got shorter while being copied`);
@@ -124,6 +124,8 @@ export function createUploader(s3: S3Context, partSize: number, queueSize: numbe
     const onAbort = () => stop.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     const running = new Set<Promise<void>>();
+    // queueSize buffers at most, reused once their part is sent: the memory bound does not wait for the GC.
+    const free: Buffer[] = [];
     const md5s: Buffer[] = [];
     let failure: { error: unknown } | null = null;
     let done = 0;
@@ -133,7 +135,11 @@ export function createUploader(s3: S3Context, partSize: number, queueSize: numbe
         if (failure) break;
         throwIfCancelled(signal, what);
         const length = Math.min(part, size - position);
-        const body = await readPart(source, position, length, what);
+        const buffer = free.pop() ?? Buffer.allocUnsafe(part);
+        const body = await readPart(source, position, length, what, buffer).catch((error) => {
+          free.push(buffer);
+          throw error;
+        });
         throwIfCancelled(signal, what);
         const md5 = createHash('md5').update(body).digest();
         md5s[number - 1] = md5;
@@ -154,7 +160,7 @@ export function createUploader(s3: S3Context, partSize: number, queueSize: numbe
             failure ??= { error: s3.fail(error, partWhat) }; // the first failure; the parts it stops say CANCELLED
             stop.abort();
           })
-          .finally(() => running.delete(task));
+          .finally(() => (running.delete(task), free.push(buffer)));
         running.add(task);
         position += length;
       }
