@@ -7,11 +7,10 @@ import { AUDIT_LOG_FILE } from '../domain/auditLog.ts';
 import { dateFromFileName } from '../domain/backupFiles.ts';
 import { requireDataDir, requireFolderOrMissing, requireRestoreTarget } from '../domain/dataDir.ts';
 import { BackupError } from '../domain/errors.ts';
-import type { ProgressListener } from '../domain/progress.ts';
 import { composeNodeBackupService, createNodeFileSystem, type NodeBackup, type NodeBackupOptions } from '../infra/node/index.ts';
 import { UsageError, stringFlag, type FlagSpec, type ParsedArgs } from './args.ts';
 import { defaultBackupDir, defaultDataDir } from './paths.ts';
-import { shellQuote, type Writer } from './output.ts';
+import { shellQuote, type CliProgressListener, type Writer } from './output.ts';
 
 export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
@@ -19,7 +18,8 @@ export interface CliContext {
   readonly stderr: Writer;
   readonly signal: AbortSignal;
   readonly json: boolean;
-  readonly onProgress: ProgressListener;
+  /** Takes the domain's progress too (a ProgressListener's argument is a CliProgress). */
+  readonly onProgress: CliProgressListener;
   log(message: string, error?: unknown): void;
 }
 

@@ -28,6 +28,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   drill: () => import('./commands/drill.ts'),
   'undo-restore': () => import('./commands/undoRestore.ts'),
   key: () => import('./commands/key.ts'),
+  dest: () => import('./commands/dest.ts'),
+  copy: () => import('./commands/copy.ts'),
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -49,6 +51,8 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   drill: 're-verify stored backups (the due ones, or --all)',
   'undo-restore': 'put back the data dir from before the last restore',
   key: 'set up and change the keys that encrypt backups (init, passwd, add, remove, show, off, on)',
+  dest: 'the places off this computer backups are copied to: a folder, S3 (add, list, test, remove, on, off)',
+  copy: 'copy backups to those destinations now (run-due copies each new backup by itself)',
 };
 
 const HELP_FLAG: FlagSpec = { name: 'help', kind: 'boolean', help: 'show this help' };

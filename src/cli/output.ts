@@ -4,7 +4,11 @@
  * Otherwise: lines for a person on stdout, errors on stderr. Progress goes to stderr, and
  * only when stderr is a terminal (or CASEVAULT_PROGRESS=plain asks for plain lines).
  */
-import type { Progress, ProgressListener } from '../domain/progress.ts';
+import type { Progress } from '../domain/progress.ts';
+
+/** The domain's progress, or a phase of the command line's own ('copy', 'download'). */
+export type CliProgress = Omit<Progress, 'phase'> & { readonly phase: Progress['phase'] | 'copy' | 'download' };
+export type CliProgressListener = (progress: CliProgress) => void;
 
 /**
  * 3: `status` found an alarm (it ran; the backups need attention), so monitoring can tell an
@@ -38,7 +42,7 @@ function formatSeconds(s: number): string {
 }
 
 /** A progress listener for stderr: a redrawn bar on a terminal, plain lines on request, else nothing. */
-export function progressReporter(stderr: Writer, env: NodeJS.ProcessEnv): { listener: ProgressListener; done(): void } {
+export function progressReporter(stderr: Writer, env: NodeJS.ProcessEnv): { listener: CliProgressListener; done(): void } {
   if (env.CASEVAULT_PROGRESS === 'plain') {
     return {
       listener: (p) => stderr.write(`progress ${p.phase} ${p.done}/${p.total} ${p.unit}\n`),
@@ -50,7 +54,7 @@ export function progressReporter(stderr: Writer, env: NodeJS.ProcessEnv): { list
   let started = Date.now();
   let lastDraw = 0;
   let drawn = false;
-  const draw = (p: Progress) => {
+  const draw = (p: CliProgress) => {
     const now = Date.now();
     if (p.phase !== phase) {
       phase = p.phase;

@@ -17,11 +17,14 @@ function firstFailure(report: RunDueReport): StepFailure | null {
   if (report.prune?.failure) return report.prune.failure;
   if (report.drill?.failure) return report.drill.failure;
   const failed = report.drill?.report?.results.find((r) => r.result === 'failed');
-  return failed ? { code: failed.code ?? 'INTERNAL', message: `drill: ${failed.fileName} failed its check (${failed.code ?? 'INTERNAL'}): ${failed.message ?? ''}` } : null;
+  if (failed) return { code: failed.code ?? 'INTERNAL', message: `drill: ${failed.fileName} failed its check (${failed.code ?? 'INTERNAL'}): ${failed.message ?? ''}` };
+  if (report.copies?.failure) return report.copies.failure;
+  const copy = report.copies?.reports.find((r) => r.failure);
+  return copy?.failure ? { code: copy.failure.code, message: `copy to ${copy.destination}: ${copy.failure.message}` } : null;
 }
 
 function lines(report: RunDueReport, timeZone: string): string[] {
-  const { backup, verify, prune, drill } = report;
+  const { backup, verify, prune, drill, copies } = report;
   const out: string[] = [];
   if (backup.liveCheck !== null) out.push(`database: quick_check ${backup.liveCheck === 'ok' ? 'ok' : `FAILED: ${backup.liveCheck}`}`);
   switch (backup.outcome) {
@@ -48,6 +51,14 @@ function lines(report: RunDueReport, timeZone: string): string[] {
     if (prune.failure) out.push(`prune:    FAILED (${prune.failure.code}): ${prune.failure.message}`);
     else if (prune.result) out.push(`prune:    ${prune.result.deleted.length === 0 ? 'nothing to delete' : `deleted ${prune.result.deleted.map((b) => b.fileName).join(', ')}`}; ${prune.result.decision.keep.length} kept`);
   }
+  if (copies) {
+    if (copies.failure) out.push(`copy:     FAILED (${copies.failure.code}): ${copies.failure.message}`);
+    for (const r of copies.reports) {
+      const what = [r.copied.length ? `copied ${r.copied.join(', ')}` : 'nothing new to copy', ...(r.pruned.length ? [`pruned ${r.pruned.length}`] : []), ...(r.locked.length ? [`${r.locked.length} kept (locked there)`] : [])].join('; ');
+      out.push(`copy:     ${r.destination}: ${r.failure ? `FAILED (${r.failure.code}): ${r.failure.message}; tried again in 15 minutes` : what}`);
+      for (const w of r.warnings) out.push(`  warning: ${w}`);
+    }
+  }
   if (drill) {
     if (drill.failure) out.push(`drill:    ${drill.failure.code === 'BUSY' ? `skipped: busy (${drill.failure.message})` : `FAILED (${drill.failure.code}): ${drill.failure.message}`}`);
     else if (drill.report) {
@@ -69,6 +80,7 @@ function data(report: RunDueReport): Record<string, unknown> {
     verify: report.verify,
     prune: prune && { deleted: prune.result?.deleted.map((b) => b.fileName) ?? [], kept: prune.result?.decision.keep ?? [], failure: prune.failure },
     drill: drill && { results: drill.report?.results ?? [], notReached: drill.report?.notReached ?? [], outcome: drill.report?.outcome ?? null, failure: drill.failure },
+    copies: report.copies,
   };
 }
 
@@ -95,13 +107,16 @@ export const command: Command = {
     'Reads the backup policy (casevault policy show) and does what is due: quick_check of the\n' +
     'database, then a backup (skipped when nothing changed), its verification, a prune by the\n' +
     'retention policy, and a drill (re-verification of stored backups) when one is due; each\n' +
-    'run is recorded beside the backups (casevault status). Safe to call often: what is not due\n' +
+    'run is recorded beside the backups (casevault status). Then each destination that is on\n' +
+    '(casevault dest list) gets the backups it lacks, and a copy that failed is tried again 15\n' +
+    'minutes later (a second failure raises COPY_FAILED). Safe to call often: what is not due\n' +
     'is not done. Works while the app runs. If another export holds the backup dir, it waits up\n' +
     `to --wait seconds (default ${DEFAULT_WAIT_SECONDS}), then gives way: "skipped: busy", exit 75, no alarm.\n` +
     'Encrypted backups are verified with --password-file F, --recovery-key-file F or\n' +
     '$CASEVAULT_PASSWORD (never asked for: it runs unattended); without one they are left\n' +
     'unverified (their .sha256 is still checked) and the status raises DRILL_NEEDS_KEY.\n' +
-    'Exit codes: 0 all done or nothing due, 1 a step failed (the alarm is raised), 75 busy.',
+    'Exit codes: 0 all done or nothing due, 1 a step failed (a backup, verify, prune, drill or copy;\n' +
+    'the alarm is raised), 75 busy.',
   flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, { name: 'wait', kind: 'string', value: 'SECONDS', help: `how long to wait for another operation before giving way (default ${DEFAULT_WAIT_SECONDS})` }, PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, JSON_FLAG],
   async run(args, ctx): Promise<CommandResult> {
     positionals(args, []);
@@ -129,7 +144,7 @@ export const command: Command = {
         return { message: 'Skipped: busy', data: data(report), lines: lines(report, timeZone), failure: { code: 'BUSY', error: `run-due: skipped: busy: ${message}` }, exitCode: EXIT.busy };
       }
       const failure = firstFailure(report);
-      const nothing = report.backup.outcome === 'not-due' && report.drill === null;
+      const nothing = report.backup.outcome === 'not-due' && report.drill === null && report.copies === null;
       return {
         message: failure ? 'A scheduled step failed' : nothing ? 'Nothing was due' : 'Done',
         data: data(report),
