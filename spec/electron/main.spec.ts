@@ -82,6 +82,7 @@ vi.mock('electron', () => {
     protocol: { registerSchemesAsPrivileged: () => {}, handle: () => {} },
     session: { defaultSession: { setPermissionRequestHandler: () => {} } },
     net: { fetch: async () => new Response('') },
+    safeStorage: { isEncryptionAvailable: () => false, encryptString: () => Buffer.alloc(0), decryptString: () => '' },
   };
 });
 
@@ -175,6 +176,22 @@ const BAD_PAYLOADS: Record<Channel, unknown[]> = {
   'backup:confirmKeySetup': [undefined, { setupId: 'a' }, { setupId: '../x', recoveryKey: 'k' }, { setupId: 'a', recoveryKey: 'k'.repeat(257) }],
   'backup:changePassword': [{ newPassword: 'long enough' }, { unlock: {}, newPassword: 'long enough' }, { unlock: { password: 'a', recoveryKey: 'b' }, newPassword: 'long enough' }],
   'backup:setEncryption': [undefined, {}, { on: 'yes' }],
+  'backup:listDestinations': [1, { all: true }],
+  'backup:addDestination': [
+    undefined,
+    { name: 'usb' },
+    { name: '', target: { kind: 'folder', path: '/media/usb' } },
+    { name: 'usb', target: { kind: 'ftp', path: '/x' } },
+    { name: 'usb', target: { kind: 'folder', path: '/media/usb' }, credentials: { accessKeyId: 'AKIA', secretAccessKey: 'x'.repeat(257) } },
+    { name: 's3', target: { kind: 's3', endpoint: null, region: 'us-east-1', bucket: 'b', prefix: '', pathStyle: 'yes', checksum: 'when-supported' } },
+  ],
+  'backup:testDestination': [undefined, {}, { name: 'a', target: { kind: 'folder', path: '/x' } }, { target: { kind: 'folder', path: '/x' }, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }],
+  'backup:removeDestination': [undefined, {}, { name: 'x'.repeat(41) }],
+  'backup:enableDestination': [undefined, { name: 'usb' }, { name: 'usb', enabled: 'on' }],
+  'backup:copyNow': [1, { to: '' }, { operationId: '../x' }, { everywhere: true }],
+  'backup:destinationBackups': [undefined, {}, { name: 3 }],
+  'backup:downloadBackup': [undefined, { name: 'usb' }, { name: 'usb', fileName: '' }, { name: 'usb', fileName: 'a.zip', operationId: '' }],
+  'backup:chooseFolder': ['path', { defaultPath: '/etc' }],
 };
 
 let runtime: Runtime;

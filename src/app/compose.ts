@@ -14,6 +14,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { FileSystem } from '../ports/fileSystem.ts';
 import type { BackupRuntime } from './handlers.ts';
 import { createBackupScheduler, type BackupScheduler, type BackupSchedulerOptions } from './scheduler.ts';
+import { createCredentialResolver, createMemoryCredentialStore, type CredentialStore } from './credentials.ts';
 
 export interface ComposeOptions {
   readonly dataDir: string;
@@ -28,6 +29,11 @@ export interface ComposeOptions {
   readonly clock?: Clock;
   /** The scheduler's timing (tests); its clock and service are this composition's. */
   readonly schedulerTiming?: Pick<BackupSchedulerOptions, 'pollMs' | 'busyRetryMs' | 'maxIdleMs' | 'timers'>;
+  /**
+   * Where S3 keys typed into the page are kept (the desktop app: the OS keychain); default:
+   * this process's memory. A stored destination's keys come from here, else the SDK's chain.
+   */
+  readonly credentials?: CredentialStore;
 }
 
 export interface ComposedBackup extends BackupRuntime {
@@ -42,7 +48,11 @@ export interface ComposedBackup extends BackupRuntime {
 export const APP_VERSION = '0.1.0';
 
 export async function composeBackupService(options: ComposeOptions): Promise<ComposedBackup> {
+  const credentialStore = options.credentials ?? createMemoryCredentialStore();
+  // Asked when an S3 destination is opened, after the service exists.
+  const resolver = createCredentialResolver(credentialStore, () => node.service.destinations());
   const node = await composeNodeBackupService({
+    destinations: { credentialsFor: (target) => resolver.credentialsFor(target) },
     dataDir: options.dataDir,
     backupDir: options.backupDir,
     appVersion: options.appVersion ?? APP_VERSION,
@@ -80,6 +90,7 @@ export async function composeBackupService(options: ComposeOptions): Promise<Com
     service,
     deps: node.deps,
     config: node.config,
+    credentials: { store: credentialStore, resolver },
     scheduler,
     onEvent(listener) {
       listeners.add(listener);

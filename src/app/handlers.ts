@@ -39,12 +39,16 @@ import type { Unlock } from '../domain/deps.ts';
 import { MIN_PASSWORD_LENGTH } from '../domain/keys.ts';
 import type { z } from 'zod';
 import { annotatedBackups, statusView } from './protectionViews.ts';
+import { createCredentialResolver, createMemoryCredentialStore, type CredentialResolver, type CredentialStore } from './credentials.ts';
+import { destinationHandlers, type DestinationTools } from './destinationHandlers.ts';
 
 /** What the composition root gives the handlers. */
 export interface BackupRuntime {
   readonly service: BackupService;
   readonly deps: BackupDeps;
   readonly config: BackupConfig;
+  /** Where S3 keys typed into the page are kept, and how they reach the destinations (compose.ts); default: memory, unused by the destinations. */
+  readonly credentials?: { readonly store: CredentialStore; readonly resolver: CredentialResolver };
 }
 
 export interface IpcContext {
@@ -57,6 +61,8 @@ export interface IpcContext {
   readonly scheduler?: { readonly state: SchedulerState; wake(): void };
   /** Whether this host backs up when the app quits (Electron does; the browser shell cannot). */
   readonly backupOnQuit?: boolean;
+  /** A folder dialog for a copy destination (the desktop app); absent: the page types the path. */
+  chooseFolder?(): Promise<string | null>;
 }
 
 /** Per call: where this caller's events go (the sending window, or the shell's event stream). */
@@ -73,7 +79,7 @@ export interface BackupIpc {
   allowFile(path: string): void;
 }
 
-type LongOperation = EventPayloads['backup:progress']['operation'];
+type LongOperation = EventPayloads['backup:progress']['operation'] | 'copy' | 'download';
 type Run = { signal: AbortSignal; onProgress: (p: EventPayloads['backup:progress']['progress']) => void };
 
 const SUMMARY = {
@@ -160,7 +166,8 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
     running = { operation, id, controller };
     try {
       return await run(
-        { signal: controller.signal, onProgress: (progress) => call.emit('backup:progress', { operationId: id, operation, progress }) },
+        // A copy or a download reports its bytes as backup:copyProgress (destinationHandlers.ts), never here.
+        { signal: controller.signal, onProgress: (progress) => call.emit('backup:progress', { operationId: id, operation: operation as EventPayloads['backup:progress']['operation'], progress }) },
         id,
       );
     } finally {
@@ -216,6 +223,26 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
       bytes: scan.documents.reduce((sum, d) => sum + d.size, 0),
     };
   }
+
+  const credentialStore = ctx.runtime.credentials?.store ?? createMemoryCredentialStore();
+  const destinationTools: DestinationTools = {
+    service,
+    deps,
+    config,
+    credentials: ctx.runtime.credentials ?? { store: credentialStore, resolver: createCredentialResolver(credentialStore, () => service.destinations()) },
+    chooseFolder: ctx.chooseFolder ? () => ctx.chooseFolder!() : undefined,
+    handler: (channel, operation, summary, body) => handler(channel, operation, summary, body as never),
+    exclusive: (operation, requestedId, call, run) => exclusive(operation, requestedId, call, run),
+    long: (channel, operation, summary, body) => async (payload, call) => {
+      try {
+        const data = await body(parse(channel, payload, operation) as never, call);
+        return { success: true, message: summary.ok, ...data } as never;
+      } catch (error) {
+        const f = failure(error, operation, summary.fail);
+        return f.code === 'CANCELLED' ? { ...f, message: summary.cancelled } : f;
+      }
+    },
+  };
 
   const handlers: HandlerTable = {
     'backup:exportNow': async (payload, call) => {
@@ -398,6 +425,9 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
       message: on ? 'Encryption is on: new backups are encrypted' : 'Encryption is off: new backups are not encrypted',
       keys: await service.setEncryption(on),
     })),
+
+    // ---- copies off the machine (issue 14): destinationHandlers.ts --------------------
+    ...destinationHandlers(destinationTools),
   };
 
   return { handlers, allowFile: (path) => void allowed.add(path) };

@@ -26,8 +26,10 @@ import {
   type SchedulerEvent,
   type StatusView,
 } from './protection.ts';
+import { destinationRequestSchemas, type CopyProgressEvent, type DestinationResponses } from './destinations.ts';
 export type { BackupStatistics, BackupMetadata, ErrorCode, Progress, KeyEntry, KeyRole, KeyStatus };
 export * from './protection.ts';
+export * from './destinations.ts';
 export { ALARM_TEXTS } from './alarmTexts.ts';
 export { ERROR_TITLES } from './errorTitles.ts';
 
@@ -114,6 +116,9 @@ export const requestSchemas = {
     .refine((v) => (v.unlock.password === undefined) !== (v.unlock.recoveryKey === undefined), 'give exactly one of unlock.password and unlock.recoveryKey'),
   /** Turns encryption off (new backups are not encrypted) or back on; recorded in the audit log. */
   'backup:setEncryption': z.strictObject({ on: z.boolean() }),
+
+  // ---- copies off the machine (issue 14; destinations.ts): an S3 secret only goes in ----
+  ...destinationRequestSchemas,
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -136,7 +141,7 @@ export interface CurrentCounts {
   readonly bytes: number;
 }
 
-interface ResponseData {
+interface ResponseData extends DestinationResponses {
   'backup:exportNow': {
     operationId: string;
     backupId: string;
@@ -221,10 +226,12 @@ export interface EventPayloads {
   };
   /** What the scheduler did (a run finished, its state changed) and the alarms when they change; to every page. */
   'backup:scheduler': SchedulerEvent;
+  /** Bytes of a copy to a destination or a download from one (issue 14), to the caller. */
+  'backup:copyProgress': CopyProgressEvent;
 }
 
 export type AppEvent = keyof EventPayloads;
-export const EVENTS = ['backup:progress', 'backup:scheduler'] as const satisfies readonly AppEvent[];
+export const EVENTS = ['backup:progress', 'backup:scheduler', 'backup:copyProgress'] as const satisfies readonly AppEvent[];
 
 export function isAppEvent(value: unknown): value is AppEvent {
   return typeof value === 'string' && (EVENTS as readonly string[]).includes(value);

@@ -21,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ALARM_TEXTS, CHANNELS, type Alarm, type Failure } from '../../contract/channels.ts';
 import { createBackupIpc, type BackupIpc, type CallContext } from '../../app/handlers.ts';
 import { composeBackupService, type ComposedBackup } from '../../app/compose.ts';
+import { createKeychainCredentialStore, CREDENTIALS_FILE } from './credentialStore.ts';
 
 export const APP_SCHEME = 'casevault';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;
@@ -128,7 +129,9 @@ export async function main(options: MainOptions): Promise<ComposedBackup> {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   serveUi(options.uiDir);
   const log = (message: string, error?: unknown) => console.error(`[casevault] ${message}`, error ?? '');
-  const runtime = await composeBackupService({ dataDir: options.dataDir, backupDir: options.backupDir, log });
+  // S3 keys typed into the page: the OS keychain (safeStorage), in userData (issue 14).
+  const credentials = createKeychainCredentialStore(join(app.getPath('userData'), CREDENTIALS_FILE), { log });
+  const runtime = await composeBackupService({ dataDir: options.dataDir, backupDir: options.backupDir, log, credentials });
   let window: BrowserWindow | null = null;
   const backupIpc = createBackupIpc({
     runtime,
@@ -141,6 +144,11 @@ export async function main(options: MainOptions): Promise<ComposedBackup> {
         properties: ['openFile' as const],
         filters: [{ name: 'casevault backups', extensions: ['zip'] }],
       };
+      const result = window ? await dialog.showOpenDialog(window, dialogOptions) : await dialog.showOpenDialog(dialogOptions);
+      return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0]!;
+    },
+    chooseFolder: async () => {
+      const dialogOptions = { title: 'Choose a folder for copies of the backups', properties: ['openDirectory' as const, 'createDirectory' as const] };
       const result = window ? await dialog.showOpenDialog(window, dialogOptions) : await dialog.showOpenDialog(dialogOptions);
       return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0]!;
     },
