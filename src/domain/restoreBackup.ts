@@ -18,7 +18,7 @@ import { BackupError, throwIfCancelled } from './errors.ts';
 import type { BackupMetadata } from './format.ts';
 import { DATABASE_FILE, DATABASE_SIDE_FILES, FILES_DIR, SETTINGS_FILE } from './layout.ts';
 import { extractEntries, inspectBackupDatabase, openBackup, type OpenedBackup } from './readBackup.ts';
-import { commitSwap, listSafetyCopies, recoverDataDir, rollBack, siblingPaths, swapIn, type Journal } from './swap.ts';
+import { listSafetyCopies, recoverDataDir, siblingPaths, swapUnderJournal } from './swap.ts';
 
 export interface RestoreResult {
   readonly success: true;
@@ -115,32 +115,19 @@ async function swapWithJobsStopped(
   restoreId: string,
   run: RunOptions,
 ): Promise<void> {
-  const { fs, db, jobs } = deps;
-  try {
-    await jobs.stop({ timeoutMs: config.jobStopTimeoutMs });
-    await db.close();
-    let journal: Journal | undefined;
-    try {
-      const hadDataDir = await fs.exists(config.dataDir);
+  const { fs, db } = deps;
+  await swapUnderJournal(
+    deps,
+    config,
+    run,
+    async (hadDataDir) => {
       if (hadDataDir) await carryOver(fs, config.dataDir, stagingDir, backup.metadata);
-      run.onProgress?.({ phase: 'swap', done: 0, total: 1, unit: 'files' });
-      journal = { restoreId, dataDir: config.dataDir, stagingDir, safetyDir: siblingPaths(fs, config.dataDir, restoreId).safetyDir, hadDataDir, state: 'swapping' };
-      await swapIn(fs, journal);
-      await db.open(); // migrates a backup of an older schema
+      return { restoreId, dataDir: config.dataDir, stagingDir, safetyDir: siblingPaths(fs, config.dataDir, restoreId).safetyDir, hadDataDir, state: 'swapping' };
+    },
+    async () => {
       if (backup.metadata.options.includeDatabase) await checkCounts(await db.counts(), backup.metadata);
-      await commitSwap(fs, journal);
-      run.onProgress?.({ phase: 'swap', done: 1, total: 1, unit: 'files' });
-    } catch (error) {
-      if (journal) {
-        await db.close();
-        await rollBack(fs, journal);
-      }
-      await db.open();
-      throw error;
-    }
-  } finally {
-    jobs.start();
-  }
+    },
+  );
 }
 
 /**

@@ -15,6 +15,7 @@
  * undo, "staging" is data a person may still want.
  */
 import type { FileSystem } from '../ports/fileSystem.ts';
+import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
 import { BackupError } from './errors.ts';
 
 export interface Journal {
@@ -173,4 +174,48 @@ export async function listSafetyCopies(fs: FileSystem, dataDir: string): Promise
   const prefix = `${fs.basename(dataDir)}.safety-`;
   if (!(await fs.exists(parent))) return [];
   return (await fs.readdir(parent)).filter((n) => n.startsWith(prefix)).sort().map((n) => fs.join(parent, n));
+}
+
+/**
+ * The swap as a restore and an undo do it: the jobs stopped and the database closed, the data
+ * dir swapped by rename under the journal `prepare` gives (it is told whether a data dir was
+ * there, and may fill the staging dir first), the database opened and `check`ed before the swap
+ * is committed. On any failure after the journal, the swap is rolled back and the database
+ * reopened on what was there; the jobs start again either way. Resolves with whether a data
+ * dir was there (it is now the safety copy).
+ */
+export async function swapUnderJournal(
+  deps: Pick<BackupDeps, 'fs' | 'db' | 'jobs'>,
+  config: Pick<BackupConfig, 'dataDir' | 'jobStopTimeoutMs'>,
+  run: Pick<RunOptions, 'onProgress'>,
+  prepare: (hadDataDir: boolean) => Promise<Journal>,
+  check: () => Promise<void> = async () => {},
+): Promise<boolean> {
+  const { fs, db, jobs } = deps;
+  try {
+    await jobs.stop({ timeoutMs: config.jobStopTimeoutMs });
+    await db.close();
+    let journal: Journal | undefined;
+    try {
+      const hadDataDir = await fs.exists(config.dataDir);
+      const prepared = await prepare(hadDataDir);
+      run.onProgress?.({ phase: 'swap', done: 0, total: 1, unit: 'files' });
+      journal = prepared;
+      await swapIn(fs, journal);
+      await db.open(); // migrates an older schema
+      await check();
+      await commitSwap(fs, journal);
+      run.onProgress?.({ phase: 'swap', done: 1, total: 1, unit: 'files' });
+      return hadDataDir;
+    } catch (error) {
+      if (journal) {
+        await db.close();
+        await rollBack(fs, journal);
+      }
+      await db.open();
+      throw error;
+    }
+  } finally {
+    jobs.start();
+  }
 }

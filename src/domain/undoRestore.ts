@@ -18,7 +18,7 @@ import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
 import { bestEffort, compactTimestamp } from './deps.ts';
 import { BackupError, throwIfCancelled } from './errors.ts';
 import { DATABASE_FILE } from './layout.ts';
-import { commitSwap, listSafetyCopies, recoverDataDir, rollBack, siblingPaths, swapIn, type Journal } from './swap.ts';
+import { listSafetyCopies, recoverDataDir, siblingPaths, swapUnderJournal } from './swap.ts';
 
 const OP = 'undo-restore';
 const SAFETY_INFIX = '.safety-';
@@ -69,30 +69,7 @@ export async function undoRestore(deps: BackupDeps, config: BackupConfig, run: R
 
   const undoId = compactTimestamp(deps.clock.now());
   const newSafety = siblingPaths(fs, config.dataDir, undoId).safetyDir;
-  let hadDataDir = false;
-  try {
-    await jobs.stop({ timeoutMs: config.jobStopTimeoutMs });
-    await db.close();
-    let journal: Journal | undefined;
-    try {
-      hadDataDir = await fs.exists(config.dataDir);
-      run.onProgress?.({ phase: 'swap', done: 0, total: 1, unit: 'files' });
-      journal = { restoreId: undoId, dataDir: config.dataDir, stagingDir: source, safetyDir: newSafety, hadDataDir, state: 'swapping', kind: 'undo' };
-      await swapIn(fs, journal);
-      await db.open(); // migrates an older schema, as after a restore
-      await commitSwap(fs, journal);
-      run.onProgress?.({ phase: 'swap', done: 1, total: 1, unit: 'files' });
-    } catch (error) {
-      if (journal) {
-        await db.close();
-        await rollBack(fs, journal);
-      }
-      await db.open();
-      throw error;
-    }
-  } finally {
-    jobs.start();
-  }
+  const hadDataDir = await swapUnderJournal(deps, config, run, async (had) => ({ restoreId: undoId, dataDir: config.dataDir, stagingDir: source, safetyDir: newSafety, hadDataDir: had, state: 'swapping', kind: 'undo' }));
   // The undo is committed: housekeeping from here on is reported, never a failure.
   const errors: string[] = [];
   await bestEffort(deps, `${OP}: removing older safety copies`, async () => {
