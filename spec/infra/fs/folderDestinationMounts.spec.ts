@@ -94,7 +94,7 @@ describe('a folder destination on FAT32 (statfs says so)', () => {
       expect((await store.probe()).maxFileSize).toBe(2 ** 32 - 1);
       let read = 0;
       const huge: ReadHandle = { size: 2 ** 32, read: async () => ((read += 1), new Uint8Array(0)), close: async () => {} };
-      const error = await store.put('casevault-backup-20261127T120000000Z.zip', huge).catch((e: unknown) => e as Error);
+      const error = (await store.put('casevault-backup-20261127T120000000Z.zip', huge).catch((e: unknown) => e)) as Error;
       expect((error as { code?: string }).code).toBe('DEST_FILE_TOO_LARGE');
       expect(error.message).toMatch(/FAT32.*reformat the drive as exFAT, NTFS or ext4/);
       expect(read).toBe(0);
