@@ -7,7 +7,9 @@
  * object appears only when CompleteMultipartUpload (or the PutObject) succeeds; any failure or
  * the signal aborts the upload. After it: HeadObject, the size must be the source's, and the
  * ETag the MD5 (one PutObject) or the MD5 of the parts' MD5s (multipart, where the server says
- * so); otherwise the object is removed and the put fails with COPY_MISMATCH.
+ * so); otherwise the object is removed and the put fails with COPY_MISMATCH. If that HeadObject
+ * cannot be made (the server went away), the put fails and the object stays: the server took it
+ * against its Content-MD5, so it is whole, and the copier's next run finds it at its size.
  * The name must be free: a HeadObject first (what any server does), and If-None-Match: * on the
  * write itself where the server takes it (then even a racing writer cannot be overwritten).
  */
