@@ -76,7 +76,7 @@ export function createS3Destination(target: S3Target, options: S3DestinationOpti
       const what = `listing ${description}`;
       let token: string | undefined;
       let after: string | undefined;
-      do {
+      for (;;) {
         const page = await send(what, listOptions.signal, (abortSignal) =>
           client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1000, ContinuationToken: token, StartAfter: token ? undefined : after }), { abortSignal }),
         );
@@ -90,7 +90,7 @@ export function createS3Destination(target: S3Target, options: S3DestinationOpti
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
         if (page.IsTruncated && !token && !page.Contents?.length) throw new BackupError('IO_ERROR', `${what}: ${s3.place.endpoint} said there is more but gave nothing to continue from`);
         if (!page.IsTruncated) break;
-      } while (true);
+      }
     },
 
     put(name, source, putOptions = {}) {
