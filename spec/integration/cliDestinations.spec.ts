@@ -125,7 +125,8 @@ describe('copies to a folder', () => {
     // restore --from a folder that is not there creates nothing on the new machine.
     const fresh = await tempRoot('dest-folder-none');
     try {
-      const restore = await cli(['restore', '--from', missing, 'latest', '--data-dir', fresh.dataDir, '--backup-dir', fresh.backupDir, '--json']);
+      // Dirs whose parent does not exist yet: the data dir's lock would create it.
+      const restore = await cli(['restore', '--from', missing, 'latest', '--data-dir', join(fresh.root, 'new', 'data'), '--backup-dir', join(fresh.root, 'new', 'backups'), '--json']);
       expect(restore.code).toBe(1);
       expect(restore.json).toMatchObject({ code: 'DEST_NOT_FOUND' });
       expect(await fsp.readdir(fresh.root)).toEqual([]);
