@@ -4,6 +4,7 @@ import { createBackupStore } from './settings/backupStore.ts';
 import { createProtectionStore } from './settings/protectionStore.ts';
 import { createEncryptionStore } from './settings/encryptionStore.ts';
 import { createToastStore } from './toasts/toastStore.ts';
+import { createDestinationStore } from './settings/destinationStore.ts';
 import './styles.css';
 
 const root = document.getElementById('root');
@@ -17,5 +18,10 @@ if (!window.app) {
   const backups = createBackupStore(window.app, toasts, { onChanged: () => void protection?.reloadStatus() });
   protection = createProtectionStore(window.app, toasts, { reloadBackups: (options) => backups.reload(options) });
   const encryption = createEncryptionStore(window.app, toasts);
-  render(<BackupSettings store={backups} protectionStore={protection} encryptionStore={encryption} toasts={toasts} />, root);
+  // Copies off this computer (issue 14): a backup fetched back opens the usual restore confirmation.
+  const destinations = createDestinationStore(window.app, toasts, {
+    restore: (fileName) => backups.requestRestore({ fileName }),
+    onChanged: () => void backups.reload({ counts: false }).then(() => protection?.reloadStatus()),
+  });
+  render(<BackupSettings store={backups} protectionStore={protection} encryptionStore={encryption} destinationStore={destinations} toasts={toasts} />, root);
 }

@@ -49,7 +49,34 @@ function KeptCell({ backup }: { backup: BackupListItem }) {
   );
 }
 
-export function BackupList({ state, store, protection, protectionStore }: { state: BackupState; store: BackupStore; protection: ProtectionState; protectionStore: ProtectionStore }) {
+/** Where a copy of it is, off this computer (issue 14): "on USB drive ✓". */
+function DestinationMarks({ names }: { names: readonly string[] | undefined }) {
+  if (!names || names.length === 0) return null;
+  return (
+    <span class="dest-marks" data-testid="dest-marks">
+      {names.map((name) => (
+        <span class="dest-mark" key={name} data-destination={name}>
+          on {name} <span aria-hidden="true">✓</span>
+        </span>
+      ))}
+    </span>
+  );
+}
+
+export function BackupList({
+  state,
+  store,
+  protection,
+  protectionStore,
+  marks,
+}: {
+  state: BackupState;
+  store: BackupStore;
+  protection: ProtectionState;
+  protectionStore: ProtectionStore;
+  /** fileName → the destinations that hold it whole. */
+  marks?: ReadonlyMap<string, readonly string[]> | undefined;
+}) {
   const { backups, operation, pending } = state;
   const busy = operation !== null || pending || protection.operation !== null || protection.pending;
   const now = useNow();
@@ -127,6 +154,7 @@ export function BackupList({ state, store, protection, protectionStore }: { stat
                       <LockMark />
                     </>
                   )}
+                  <DestinationMarks names={marks?.get(b.fileName)} />
                 </th>
                 <td class="date">{formatDateShort(b.createdAt)}</td>
                 <td class="size">

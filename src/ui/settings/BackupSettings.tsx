@@ -21,17 +21,22 @@ import { RestoreSummary } from './RestoreSummary.tsx';
 import { StatisticsPanel } from './StatisticsPanel.tsx';
 import { Timeline } from './Timeline.tsx';
 import { returnFocus } from './focusReturn.ts';
+import type { DestinationStore } from './destinationStore.ts';
+import { DestinationsPanel } from './DestinationsPanel.tsx';
+import { AddDestinationDialog } from './AddDestinationDialog.tsx';
 
 /** Settings → Backup: the alarms, export, restore (and its undo), automatic backups, encryption, the last 90 days, the list of backups. */
 export function BackupSettings({
   store,
   protectionStore,
   encryptionStore,
+  destinationStore,
   toasts,
 }: {
   store: BackupStore;
   protectionStore: ProtectionStore;
   encryptionStore: EncryptionStore;
+  destinationStore: DestinationStore;
   toasts: ToastStore;
 }) {
   const state = useStore(store);
@@ -40,6 +45,8 @@ export function BackupSettings({
   useEffect(() => store.start(), [store]);
   useEffect(() => protectionStore.start(), [protectionStore]);
   useEffect(() => encryptionStore.start(), [encryptionStore]);
+  const destinations = useStore(destinationStore);
+  useEffect(() => destinationStore.start(), [destinationStore]);
   const c = state.confirmation;
   const pc = protection.confirmation;
   const busy = state.operation !== null || state.pending || protection.operation !== null || protection.pending;
@@ -65,8 +72,9 @@ export function BackupSettings({
         </div>
         <ProtectionPanel state={protection} store={protectionStore} busy={busy} />
         <EncryptionPanel state={encryption} store={encryptionStore} busy={busy} />
+        <DestinationsPanel state={destinations} store={destinationStore} busy={busy} />
         <Timeline backups={state.backups} />
-        <BackupList state={state} store={store} protection={protection} protectionStore={protectionStore} />
+        <BackupList state={state} store={store} protection={protection} protectionStore={protectionStore} marks={destinations.destinations ? destinationStore.marks() : undefined} />
       </main>
       <ConfirmDialog
         open={c !== null}
@@ -115,6 +123,7 @@ export function BackupSettings({
         </p>
       </ConfirmDialog>
       <KeySetupDialog state={encryption} store={encryptionStore} />
+      <AddDestinationDialog state={destinations} store={destinationStore} />
       <ChangePasswordDialog state={encryption} store={encryptionStore} />
       <UnlockDialog prompt={state.unlockPrompt} busy={state.pending} onSubmit={(unlock) => void store.submitUnlock(unlock)} onCancel={() => store.dismissUnlock()} />
       <Toasts store={toasts} />
