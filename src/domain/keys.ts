@@ -140,6 +140,15 @@ export async function encryptionPlan(deps: BackupDeps, config: BackupConfig, op 
       `${op}: encryption is on, but ${KEY_FILE} (the password's key) is missing from ${dir}; ${never}. Put it back from another copy, or set a new password with the recovery key (casevault key passwd --recovery-key-file F), or, to make unencrypted backups from now on, turn encryption off explicitly: casevault key off`,
     );
   }
+  // The password's key must still open: a damaged one would make every new backup one the password cannot open.
+  try {
+    encryptionOf(deps, op).checkKeyFile(await fs.readFile(keyFilePath(deps, dir)), keyFilePath(deps, dir));
+  } catch (error) {
+    if (error instanceof BackupError && error.code === 'KEY_FILE_DAMAGED') {
+      throw new BackupError('KEY_FILE_DAMAGED', `${op}: ${error.message}; ${never}. Set a new password with the recovery key (casevault key passwd --recovery-key-file F), which writes a new key file, or put ${KEY_FILE} back from another copy`, { cause: error });
+    }
+    throw error;
+  }
   if (ring.recipients.length === 0) throw new BackupError('ENCRYPTION_UNAVAILABLE', `${op}: encryption is on, but ${KEYRING_FILE} lists no public key to encrypt to; ${never}. Put ${KEYRING_FILE} back from another copy, or turn encryption off explicitly: casevault key off`);
   const encryption = encryptionOf(deps, op);
   return ring.recipients.map((r) => {

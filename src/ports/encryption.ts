@@ -42,6 +42,8 @@ export interface Encryption {
   parsePublicKey(text: string, what?: string): string;
   /** The key file's bytes: `key` encrypted with `password` (scrypt). INVALID_INPUT for an empty password. */
   sealKeyFile(key: SecretKey, password: string): Promise<Uint8Array>;
+  /** Without the password: is it a whole key file (header, payload size)? Throws KEY_FILE_DAMAGED, UNSUPPORTED. */
+  checkKeyFile(bytes: Uint8Array, label: string): void;
   /** The key in a key file. Rejects with WRONG_PASSWORD, KEY_FILE_DAMAGED. */
   openKeyFile(bytes: Uint8Array, password: string, label: string): Promise<SecretKey>;
   /**

@@ -8,7 +8,7 @@ import type { DecryptingHandle, EncryptedFileInfo, Encryption, SecretKey } from 
 import type { ReadHandle, WriteHandle } from '../../ports/fileSystem.ts';
 import { createEncryptingWriteHandle } from './encryptingWriteHandle.ts';
 import { inspectAgeFile, looksLikeAge, openDecryptingReadHandle } from './decryptingReadHandle.ts';
-import { encryptKeyFile, openKeyFile, type KeyFileOptions } from './keyFile.ts';
+import { checkKeyFile, encryptKeyFile, openKeyFile, type KeyFileOptions } from './keyFile.ts';
 import { generateIdentity, parseIdentity, parseRecipient, type X25519Identity } from './keys.ts';
 
 const identities = new WeakMap<SecretKey, X25519Identity>();
@@ -39,6 +39,7 @@ export function createAgeEncryption(options: { keyFile?: KeyFileOptions } = {}):
     parsePublicKey: (text, what) => parseRecipient(text, what).encode(),
     sealKeyFile: (key, password) => encryptKeyFile(unwrap(key), password, options.keyFile),
     openKeyFile: async (bytes, password, label) => wrap(await openKeyFile(bytes, password, { ...options.keyFile, label })),
+    checkKeyFile: (bytes, label) => checkKeyFile(bytes, label),
     encryptingWriter: (inner: WriteHandle, recipients) =>
       createEncryptingWriteHandle(inner, { recipients: recipients.map((r) => parseRecipient(r, 'recipient')) }),
     openDecrypting: async (inner: ReadHandle, keys, label): Promise<DecryptingHandle> =>

@@ -120,6 +120,21 @@ function checkKeyFileHeader(bytes: Uint8Array, label: string): void {
   if (Number(logN) > MAX_WORK_FACTOR) throw damaged(label, `its scrypt work factor 2^${logN} is above the 2^${MAX_WORK_FACTOR} casevault opens`);
 }
 
+/**
+ * Without the password: is this a whole key file as casevault writes it? Its header (one
+ * scrypt stanza, well formed) and a payload of exactly one chunk of the key file's text (a
+ * 16-byte nonce, the text, the 16-byte tag): a file cut short or grown is refused before
+ * new backups are encrypted to a key the password could no longer open. What the payload
+ * says is checked only with the password (openKeyFile). Rejects with KEY_FILE_DAMAGED, UNSUPPORTED.
+ */
+export function checkKeyFile(bytes: Uint8Array, label = KEY_FILE_NAME): void {
+  checkKeyFileHeader(bytes, label);
+  const header = parseHeader(bytes, true, label)!;
+  const payload = bytes.byteLength - header.size;
+  const expected = 16 + KEY_FILE_TEXT_SIZE + 16;
+  if (payload !== expected) throw damaged(label, `its payload is ${payload} bytes, not the ${expected} of a key file casevault writes: it was cut short or altered`);
+}
+
 /** The identity file's one secret key (comments and blank lines are allowed, as age reads it). */
 function identityFrom(text: string, label: string): X25519Identity {
   const keys = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
@@ -131,12 +146,17 @@ function identityFrom(text: string, label: string): X25519Identity {
   }
 }
 
+/** What a key file holds, as casevault writes it (age -d with the password prints it). */
+const keyFileText = (publicKey: string, secretKey: string) => `# casevault password key (age -d with the password prints it)\n# public key: ${publicKey}\n${secretKey}\n`;
+/** Its size: a public key is 62 characters (age1…), a secret key 74 (AGE-SECRET-KEY-1…), so every key file's is the same. */
+const KEY_FILE_TEXT_SIZE = keyFileText('a'.repeat(62), 'A'.repeat(74)).length;
+
 /** The key file's bytes for `identity`, encrypted with `password`. Rejects with INVALID_INPUT for an empty password. */
 export async function encryptKeyFile(identity: X25519Identity, password: string, options: KeyFileOptions = {}): Promise<Uint8Array> {
   if (password.length === 0) throw new BackupError('INVALID_INPUT', 'key file: the password is empty');
   const logN = options.workFactor ?? KEY_FILE_WORK_FACTOR;
   if (!Number.isInteger(logN) || logN < 1 || logN > MAX_WORK_FACTOR) throw new BackupError('INVALID_INPUT', `key file: work factor ${logN} is not 1–${MAX_WORK_FACTOR}`);
-  const text = `# casevault password key (age -d with the password prints it)\n# public key: ${identity.recipient.encode()}\n${identity.encode()}\n`;
+  const text = keyFileText(identity.recipient.encode(), identity.encode());
   const normalized = password.normalize('NFC');
   const encrypt = (scrypt: 'node' | 'library') => {
     const encrypter = new Encrypter();
