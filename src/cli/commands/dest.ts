@@ -13,7 +13,10 @@ type Sub = (typeof SUBCOMMANDS)[number];
 
 export const command: Command = {
   name: 'dest',
-  usage: 'casevault dest add folder PATH --name NAME | add s3 --name NAME --bucket B [--endpoint URL] [--prefix P] [--region R] [--path-style] [--checksum MODE] | list | test NAME | remove NAME | on NAME | off NAME  [--backup-dir B] [--json]',
+  usage:
+    'casevault dest add folder PATH --name NAME [--backup-dir B] [--json]\n' +
+    '       casevault dest add s3 --name NAME --bucket B [--endpoint URL] [--prefix P] [--region R] [--path-style] [--checksum MODE] […]\n' +
+    '       casevault dest list|test NAME|remove NAME|on NAME|off NAME [--backup-dir B] [--json]',
   summary: 'the places off this computer that backups are copied to (add, list, test, remove, on, off)',
   description:
     'add folder PATH: a folder on another drive, a NAS share or a mounted network path (it must exist\n' +
