@@ -125,7 +125,7 @@ export function AddDestinationDialog({ state, store }: { state: DestinationState
               ? `Keys cannot be saved here: ${keysUnavailable}.`
               : state.keys?.where === 'the OS keychain'
                 ? 'Saved in the OS keychain, never in a file in plain text; the page never shows the secret again. Leave both empty to use the environment (AWS_ACCESS_KEY_ID) or a profile.'
-                : `Keys: ${state.keys?.where ?? ''}. Leave both empty to use the environment (AWS_ACCESS_KEY_ID) or a profile.`}
+                : `Keys typed here are ${state.keys?.where ?? 'kept by this host'}. Leave both empty to use the environment (AWS_ACCESS_KEY_ID) or a profile.`}
           </p>
         </>
       )}

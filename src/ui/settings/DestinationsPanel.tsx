@@ -95,6 +95,8 @@ function DestinationItem({ d, state, store, busy, now }: { d: DestinationView; s
     </button>
   );
   const count = d.backups?.length ?? null;
+  // A failed last copy already says what is wrong there: the listing's refusal of the same kind is not said twice.
+  const listError = d.listError && !(d.lastCopy?.outcome === 'failed' && d.lastCopy.code === d.listError.code) ? d.listError : null;
   return (
     <li class="destination" data-testid="destination" data-name={d.name} data-enabled={d.enabled ? 'true' : 'false'}>
       <div class="dest-head">
@@ -107,11 +109,11 @@ function DestinationItem({ d, state, store, busy, now }: { d: DestinationView; s
       </div>
       <Where d={d} />
       <LastCopy d={d} now={now} />
-      {d.listError ? (
+      {listError ? (
         <p class="hint bad" data-testid="dest-list-error">
-          Cannot see what is there now: {destinationFailureText(d.listError.code, d.target.kind)}
+          Cannot see what is there now: {destinationFailureText(listError.code, d.target.kind)}
         </p>
-      ) : count !== null ? (
+      ) : d.listError ? null : count !== null ? (
         <p class="hint muted" data-testid="dest-count">
           {count === 0 ? 'No backups there yet.' : `${count} backup${count === 1 ? '' : 's'} there.`}
         </p>
