@@ -105,3 +105,20 @@ describe('a folder destination on FAT32 (statfs says so)', () => {
     }
   });
 });
+
+describe('a folder destination that is a file', () => {
+  it('is NOT_A_FOLDER for every operation, not "the drive is not mounted"', async () => {
+    const root = await fsp.mkdtemp(join(tmpdir(), 'casevault-file-'));
+    try {
+      const file = join(root, 'copies');
+      await fsp.writeFile(file, 'not a folder');
+      const store = createFolderDestination(file);
+      expect(await codeOf(store.probe())).toBe('NOT_A_FOLDER');
+      expect(await codeOf(store.put('casevault-backup-20261127T120000000Z.zip', memoryReadHandle(new Uint8Array(3))))).toBe('NOT_A_FOLDER');
+      expect(await codeOf(store.get('casevault-backup-20261127T120000000Z.zip', { write: async () => {}, close: async () => {}, abort: async () => {} }))).toBe('NOT_A_FOLDER');
+      expect(await fsp.readFile(file, 'utf8')).toBe('not a folder');
+    } finally {
+      await fsp.rm(root, { recursive: true, force: true });
+    }
+  });
+});

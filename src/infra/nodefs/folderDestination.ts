@@ -61,12 +61,13 @@ export function createFolderDestination(path: string): DestinationStore {
   };
 
   async function folder(what: string): Promise<void> {
+    let stat;
     try {
-      const stat = await fsp.stat(root);
-      if (!stat.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      stat = await fsp.stat(root);
     } catch (error) {
       throw fail(error, what);
     }
+    if (!stat.isDirectory()) throw new BackupError('NOT_A_FOLDER', `${what}: ${root} is a file, not a folder: give the folder the copies go in`);
   }
 
   async function limits(): Promise<{ freeBytes: number; maxFileSize: number | null }> {
