@@ -106,3 +106,42 @@ describe('an encrypted export never puts plaintext in the backup dir', () => {
     expect(await w.h.memfs.readdir(SCRATCH)).toEqual([]);
   });
 });
+
+describe('verifying an encrypted backup never puts its plaintext database in the backup dir', () => {
+  it('at every instant: the database is checked on the data side, even with the temp dir inside the backup dir (the default)', async () => {
+    const w = await world();
+    const made = await w.service.exportNow();
+    // The node composition's default temp dir is <backupDir>/.tmp.
+    const service = createBackupService({ ...w.h.deps, encryption }, { ...w.h.config, tempDir: `${BACKUP_DIR}/.tmp` });
+    const walk = async (dir: string): Promise<string[]> => {
+      const out: string[] = [];
+      for (const name of await w.h.memfs.readdir(dir)) {
+        const path = w.h.memfs.join(dir, name);
+        out.push(...((await w.h.memfs.stat(path)).kind === 'directory' ? await walk(path) : [path]));
+      }
+      return out;
+    };
+    let sawScratchDatabase = false;
+    w.control.observe = async () => {
+      for (const path of await walk(BACKUP_DIR)) {
+        expect(Buffer.from(await w.h.memfs.readFile(path)).indexOf(SQLITE), `after operation ${w.control.ops}: ${path} holds a SQLite header`).toBe(-1);
+      }
+      if ((await w.h.memfs.exists(SCRATCH)) && (await walk(SCRATCH)).some((p) => p.endsWith('database.sqlite'))) sawScratchDatabase = true;
+    };
+    w.control.armed = true;
+    const result = await service.verifyBackup(made.filePath, { unlock: { password: 'correct horse battery staple' } });
+    w.control.armed = false;
+    expect(result.encrypted).toBe(true);
+    expect(sawScratchDatabase).toBe(true);
+    expect(await w.h.memfs.readdir(SCRATCH)).toEqual([]);
+  });
+
+  it('what a killed verify left on the data side is removed with the other leftovers', async () => {
+    const w = await world();
+    await w.h.memfs.mkdir(SCRATCH);
+    await w.h.memfs.mkdir(`${SCRATCH}/casevault-verify-20261127T120000000Z-abc`);
+    await w.h.memfs.writeFile(`${SCRATCH}/casevault-verify-20261127T120000000Z-abc/database.sqlite`, SQLITE);
+    expect(await cleanBackupDir(w.h.deps, w.h.config)).toContain('data.casevault-scratch/casevault-verify-20261127T120000000Z-abc');
+    expect(await w.h.memfs.readdir(SCRATCH)).toEqual([]);
+  });
+});

@@ -8,6 +8,8 @@ export const PARTIAL_SUFFIX = '.partial';
  */
 export const EXPORT_SCRATCH_SUFFIX = '.casevault-scratch';
 export const exportScratchDir = (dataDir: string): string => `${dataDir}${EXPORT_SCRATCH_SUFFIX}`;
+/** A verification's scratch folder (the backup's database extracted for its integrity check): in the temp dir, or for an encrypted backup in the scratch dir above. */
+export const VERIFY_SCRATCH_PREFIX = 'casevault-verify-';
 /** A database snapshot an export writes (and the side files SQLite may write beside it). */
 export const SNAPSHOT_FILE = /^\..+\.snapshot\.sqlite(-journal|-wal|-shm)?$/;
 /** An encrypted backup: `<name>.zip.age`, an age v1 file around the ZIP. */

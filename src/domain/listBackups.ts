@@ -6,7 +6,7 @@
  */
 import type { BackupConfig, BackupDeps } from './deps.ts';
 import { BackupError } from './errors.ts';
-import { PARTIAL_SUFFIX, SIDECAR_SUFFIX, SNAPSHOT_FILE, dateFromFileName, exportScratchDir, isBackupFileName, isEncryptedFileName, parseSidecar } from './backupFiles.ts';
+import { PARTIAL_SUFFIX, SIDECAR_SUFFIX, SNAPSHOT_FILE, VERIFY_SCRATCH_PREFIX, dateFromFileName, exportScratchDir, isBackupFileName, isEncryptedFileName, parseSidecar } from './backupFiles.ts';
 
 export interface BackupListing {
   readonly fileName: string;
@@ -87,7 +87,7 @@ export async function findExportLeftovers(deps: BackupDeps, config: BackupConfig
 
 /**
  * Removes what an interrupted export left (findExportLeftovers), and the database snapshots
- * an interrupted encrypted export left on the data side (`<dataDir>.casevault-scratch/`,
+ * an interrupted encrypted export or verify left on the data side (`<dataDir>.casevault-scratch/`,
  * named as `<that folder's name>/<file>`). Run under the export lock, never while an export runs.
  */
 export async function cleanBackupDir(deps: BackupDeps, config: BackupConfig): Promise<string[]> {
@@ -96,7 +96,8 @@ export async function cleanBackupDir(deps: BackupDeps, config: BackupConfig): Pr
   for (const name of removed) await fs.remove(fs.join(config.backupDir, name));
   const scratch = exportScratchDir(config.dataDir);
   if ((await fs.exists(scratch)) && (await fs.stat(scratch)).kind === 'directory') {
-    for (const name of (await fs.readdir(scratch)).filter((n) => SNAPSHOT_FILE.test(n))) {
+    // A killed verify of an encrypted backup leaves its plaintext database there too.
+    for (const name of (await fs.readdir(scratch)).filter((n) => SNAPSHOT_FILE.test(n) || n.startsWith(VERIFY_SCRATCH_PREFIX))) {
       await fs.remove(fs.join(scratch, name));
       removed.push(`${fs.basename(scratch)}/${name}`);
     }

@@ -7,7 +7,7 @@ import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
 import { compactTimestamp } from './deps.ts';
 import { BackupError } from './errors.ts';
 import type { BackupMetadata } from './format.ts';
-import { SIDECAR_SUFFIX, parseSidecar } from './backupFiles.ts';
+import { SIDECAR_SUFFIX, VERIFY_SCRATCH_PREFIX, exportScratchDir, parseSidecar } from './backupFiles.ts';
 import { ENTRIES_IN_FLIGHT, extractEntries, inspectBackupDatabase, openBackup } from './readBackup.ts';
 
 export interface VerifyResult {
@@ -31,13 +31,27 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
   const { fs } = deps;
   if (typeof path !== 'string' || path.length === 0) throw new BackupError('INVALID_INPUT', `${OP}: no backup file given`);
   const backup = await openBackup(deps, config, path, OP, run.unlock);
-  const scratch = fs.join(config.tempDir, `casevault-verify-${compactTimestamp(deps.clock.now())}-${Math.random().toString(36).slice(2)}`);
+  // The database is extracted for its integrity check. An encrypted backup's is plaintext, so
+  // it goes on the data side (<dataDir>.casevault-scratch/, 0700, as an encrypted export's
+  // snapshot), never into the temp dir, which defaults to the backup dir (a USB drive, a NAS).
+  const base = backup.decrypting ? exportScratchDir(config.dataDir) : config.tempDir;
+  const scratch = fs.join(base, `${VERIFY_SCRATCH_PREFIX}${compactTimestamp(deps.clock.now())}-${Math.random().toString(36).slice(2)}`);
   try {
+    if (backup.decrypting && !(await fs.exists(base))) {
+      try {
+        await fs.mkdir(base, { mode: 0o700 });
+      } catch (error) {
+        if (error instanceof BackupError && error.code === 'NOT_FOUND') {
+          throw new BackupError('NOT_FOUND', `${OP}: an encrypted backup's database is checked in ${base}, beside the data dir, and its folder ${fs.dirname(base)} does not exist; give --data-dir where casevault may write`, { cause: error });
+        }
+        throw error;
+      }
+    }
     await fs.mkdir(scratch, { mode: 0o700 });
     const dbEntry = backup.manifest.find((item) => item.kind === 'database');
     const free = await fs.freeSpace(scratch);
     if (dbEntry && dbEntry.size > free) {
-      throw new BackupError('NO_SPACE', `${OP}: checking the database needs ${dbEntry.size} bytes of scratch space, ${config.tempDir} has ${free} free`);
+      throw new BackupError('NO_SPACE', `${OP}: checking the database needs ${dbEntry.size} bytes of scratch space, ${base} has ${free} free`);
     }
     const dbPath = fs.join(scratch, 'database.sqlite');
     // The whole-file hash (for the sidecar) runs beside the extraction (the node adapter
