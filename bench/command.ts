@@ -9,10 +9,16 @@
  * the CLI reads them); the line then carries `decryption`: the payload's chunks and how many
  * were decrypted (each decryption authenticates one chunk). `unlock` times opening the key
  * file with the password alone (one scrypt), which a verify or restore by password adds.
+ * `put` (the copy row, bench/copy.ts) uploads `path` as `name` through the S3 destination
+ * adapter alone (src/infra/s3), with `partSize`/`queueSize`/`checksum` as given and the
+ * credentials from the environment (the SDK's default chain, as the CLI has them): no service,
+ * no probe, no sidecar; `dataDir`/`backupDir` are not used.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeNodeBackupService } from '../src/infra/node/index.ts';
+import { createNodeFileSystem } from '../src/infra/nodefs/nodeFileSystem.ts';
+import { createS3Destination } from '../src/infra/s3/s3Destination.ts';
 import type { BackupDeps, Unlock } from '../src/domain/deps.ts';
 import type { DecryptingHandle, Encryption } from '../src/ports/encryption.ts';
 import { readSecretFile } from '../src/cli/secrets.ts';
@@ -28,6 +34,10 @@ interface Args {
   readonly phases?: boolean;
   readonly recoveryKeyFile?: string;
   readonly passwordFile?: string;
+  readonly name?: string;
+  readonly s3?: { readonly endpoint: string; readonly region: string; readonly bucket: string; readonly prefix: string; readonly checksum?: 'when-supported' | 'when-required' };
+  readonly partSize?: number;
+  readonly queueSize?: number;
 }
 
 const [op, json] = process.argv.slice(2);
@@ -63,7 +73,25 @@ function decryption(): { chunks: number; decrypted: number } | undefined {
   return { chunks, decrypted };
 }
 
+/** One upload through the S3 adapter, as the copier makes it (bench/copy.ts's `put` row). */
+async function put(): Promise<Record<string, unknown>> {
+  const started = performance.now();
+  const { endpoint, region, bucket, prefix, checksum } = args.s3!;
+  const store = createS3Destination(
+    { kind: 's3', endpoint, region, bucket, prefix, pathStyle: true, checksum: checksum ?? 'when-supported' },
+    { ...(args.partSize ? { partSize: args.partSize } : {}), ...(args.queueSize ? { queueSize: args.queueSize } : {}) },
+  );
+  const source = await createNodeFileSystem().openRead(args.path!);
+  try {
+    await store.put(args.name!, source, {});
+  } finally {
+    await source.close();
+  }
+  return { size: source.size, ms: performance.now() - started };
+}
+
 async function main(): Promise<Record<string, unknown>> {
+  if (op === 'put') return put();
   const started = performance.now();
   const rec = args.phases ? new Recorder() : undefined;
   const backup = await composeNodeBackupService({

@@ -6,7 +6,7 @@
  *   npm run bench -- [--profiles=mixed,repetitive,…] [--scale=1] [--runs=3] [--quick]
  *                    [--scaling=1,2,4 | --no-scaling] [--scaling-profiles=mixed]
  *                    [--no-phases] [--cpu-prof[=DIR]] [--out=bench/results] [--tmp=DIR]
- *                    [--keep] [--plan] [--help]
+ *                    [--no-copy | --copy-only] [--copy-parts=16x3,5x4] [--keep] [--plan] [--help]
  *
  * --profiles  which data profiles, in that order (default: all; `--plan` lists them).
  * --scale     what "1×" means for every profile (1: the sizes `--plan` prints).
@@ -20,6 +20,15 @@
  *             .tmp/bench-cpu-prof), main thread and worker threads, summarised
  *             (bench/cpuSummary.ts); the profiles are kept.
  * --out       a directory: <profile>.json per profile and summary.json.
+ * --no-copy   skips the copy row (bench/copy.ts, issue 14): each profile's backup uploaded to a
+ *             local S3-compatible server (scripts/s3server, Swift's s3api) by
+ *             `casevault copy` and by `rclone copyto`, rotated, --runs rounds; on by default,
+ *             also in --quick. Needs rclone and swift-proxy (Debian's packages).
+ * --copy-only only the copy row: per profile one export, then its copy rounds (no Info-ZIP,
+ *             7-Zip, encrypted rows, phases or scaling).
+ * --copy-parts the S3 adapter's upload alone at these settings beside the CLI's copy:
+ *             MiBxQUEUE (part size, parts in flight), `r` for checksum mode when-required
+ *             (default 16x3,5x4: the adapter's default and rclone's).
  * --plan      prints the profiles and their sizes at --scale and exits (generates nothing).
  * --help      prints this and exits.
  * Every command runs in its own process under /usr/bin/time, so its max RSS and CPU time
@@ -32,9 +41,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { formatCpuSummary, summariseCpuProfiles, type ThreadSummary } from './cpuSummary.ts';
+import { addDestination, copyOverview, copyRound, copyTable, parseCopyParts, startCopyServer, stopCopyServer, summariseCopy, type CopyRound, type CopyServer, type CopySummary, type CopyVariant } from './copy.ts';
 import { encryptedOverview, encryptedTable, setUpEncryption, summariseEncrypted, type EncryptedSummary, type EncryptionSetup } from './encrypted.ts';
 import { PROFILES, PROFILE_NAMES, generateProfile, planProfile, type GeneratedData, type ProfileName } from './generate.ts';
 import type { PhaseReport } from './phases.ts';
@@ -49,6 +59,9 @@ interface Options {
   cpuProf: string | null;
   out: string;
   tmp: string;
+  copy: boolean;
+  copyOnly: boolean;
+  copyParts: CopyVariant[];
   keep: boolean;
   plan: boolean;
   help: boolean;
@@ -72,6 +85,9 @@ function parseArgs(argv: readonly string[]): Options {
     cpuProf: null,
     out: 'bench/results',
     tmp: tmpdir(),
+    copy: true,
+    copyOnly: false,
+    copyParts: parseCopyParts('16x3,5x4'),
     keep: false,
     plan: false,
     help: false,
@@ -90,6 +106,9 @@ function parseArgs(argv: readonly string[]): Options {
     else if (key === 'cpu-prof') options.cpuProf = resolve(value || '.tmp/bench-cpu-prof');
     else if (key === 'out') options.out = value;
     else if (key === 'tmp') options.tmp = resolve(value);
+    else if (key === 'no-copy') options.copy = false;
+    else if (key === 'copy-only') Object.assign(options, { copy: true, copyOnly: true });
+    else if (key === 'copy-parts') options.copyParts = parseCopyParts(value);
     else if (key === 'keep') options.keep = true;
     else if (key === 'plan') options.plan = true;
     else if (key === 'help') options.help = true;
@@ -112,15 +131,15 @@ interface Measured {
 const ROOT = resolve(import.meta.dirname, '..');
 
 /** Runs a command under /usr/bin/time; throws with its stderr if it fails. */
-function timed(command: string, args: readonly string[], cwd = ROOT): Measured & { stdout: string } {
+function timed(command: string, args: readonly string[], cwd = ROOT, env?: NodeJS.ProcessEnv): Measured & { stdout: string; stderr: string } {
   const timeFile = join(tmpdir(), `casevault-bench-time-${process.pid}`);
   const started = performance.now();
-  const child = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, command, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const child = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, command, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20, ...(env ? { env } : {}) });
   const wallMs = performance.now() - started;
   if (child.status !== 0) throw new Error(`bench: ${command} ${args.join(' ')} failed (${child.status}):\n${child.stderr}`);
   const [rssKB, user, system] = (readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
   rmSync(timeFile, { force: true });
-  return { wallMs, maxRssMB: rssKB! / 1024, cpuMs: (user! + system!) * 1000, stdout: child.stdout };
+  return { wallMs, maxRssMB: rssKB! / 1024, cpuMs: (user! + system!) * 1000, stdout: child.stdout, stderr: child.stderr };
 }
 
 /**
@@ -148,8 +167,8 @@ function commandArgs(work: string): string[] {
 }
 
 let workDir = '';
-function casevault(op: string, args: Record<string, unknown>, nodeFlags: readonly string[] = []): Measured & { phases?: PhaseReport } {
-  const run = timed(process.execPath, [...nodeFlags, ...commandArgs(workDir), op, JSON.stringify(args)]);
+function casevault(op: string, args: Record<string, unknown>, nodeFlags: readonly string[] = [], env?: NodeJS.ProcessEnv): Measured & { phases?: PhaseReport } {
+  const run = timed(process.execPath, [...nodeFlags, ...commandArgs(workDir), op, JSON.stringify(args)], ROOT, env);
   const line = run.stdout.trim().split('\n').pop() ?? '{}';
   const result = JSON.parse(line) as Record<string, unknown> & { phases?: PhaseReport };
   const { phases, ...rest } = result;
@@ -198,7 +217,8 @@ interface Round {
 
 const SEVEN_QUIET = ['-bso0', '-bsp0'];
 
-function round(work: string, data: GeneratedData, i: number, keys: EncryptionSetup): Round {
+/** One round; the last (`keepBackup`) leaves its plain backup in <work>/backups-<i> for the copy row. */
+function round(work: string, data: GeneratedData, i: number, keys: EncryptionSetup, keepBackup = false): Round {
   const backupDir = join(work, `backups-${i}`);
   const unlock = { recoveryKeyFile: keys.recoveryKeyFile };
   const foreign = (name: string, command: string, args: (path: string) => string[]) => () => {
@@ -252,7 +272,7 @@ function round(work: string, data: GeneratedData, i: number, keys: EncryptionSet
       return casevault('restore', { dataDir: join(dir, 'data'), backupDir: keys.backupDir, path: encrypted, ...unlock });
     }),
   ] as const);
-  rmSync(backupDir, { recursive: true, force: true });
+  if (!keepBackup) rmSync(backupDir, { recursive: true, force: true });
   rmSync(encrypted, { force: true });
   rmSync(`${encrypted}.sha256`, { force: true });
   return { zip, sevenMx1, sevenMx5, export: exported, unzipTest, sevenTest, verify, unzip, sevenExtract, restore, encExport, encVerify, encRestore };
@@ -320,15 +340,13 @@ const fmtMB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const fmtRss = (mb: number) => mb.toFixed(0);
 
 /** The tools the bench compares against and measures with; a clear message if one is missing. */
-function requireTools(): void {
-  const missing = [
-    ['zip', ['-v']],
-    ['unzip', ['-v']],
-    ['7zz', ['i']],
-    ['/usr/bin/time', ['-f', '%M', 'true']],
-  ].filter(([cmd, args]) => spawnSync(cmd as string, args as string[], { stdio: 'ignore' }).status !== 0).map(([cmd]) => cmd);
+function requireTools(options: Options): void {
+  const tools: [string, string[]][] = [['/usr/bin/time', ['-f', '%M', 'true']]];
+  if (!options.copyOnly) tools.push(['zip', ['-v']], ['unzip', ['-v']], ['7zz', ['i']]);
+  if (options.copy) tools.push(['rclone', ['version']], ['swift-proxy-server', ['--help']]);
+  const missing = tools.filter(([cmd, args]) => spawnSync(cmd as string, args as string[], { stdio: 'ignore' }).status !== 0).map(([cmd]) => cmd);
   if (missing.length > 0) {
-    console.error(`bench: missing ${missing.join(', ')}; on Debian: apt-get install -y zip unzip 7zip time`);
+    console.error(`bench: missing ${missing.join(', ')}; on Debian: apt-get install -y zip unzip 7zip time rclone swift-proxy swift-account swift-container swift-object (or --no-copy)`);
     process.exit(2);
   }
 }
@@ -465,10 +483,49 @@ interface ProfileResult {
   diagnosis: Diagnosis;
   scaling: ScalePoint[];
   encrypted: EncryptedSummary;
+  copy: (CopySummary & { rounds: CopyRound[] }) | null;
   table: string;
 }
 
-function runProfile(options: Options, work: string, name: ProfileName, machine: Record<string, unknown>, keys: EncryptionSetup): ProfileResult {
+/** The copy row's rounds on the one backup in `backupDir` (bench/copy.ts). */
+function copyRows(options: Options, name: ProfileName, server: CopyServer, backupDir: string): CopySummary & { rounds: CopyRound[] } {
+  const tag = `bench [${name}]`;
+  const file = onlyZip(backupDir);
+  addDestination(ROOT, server, backupDir);
+  const deps = {
+    root: ROOT,
+    server,
+    variants: options.copyParts,
+    timed: (command: string, args: readonly string[], env: NodeJS.ProcessEnv) => timed(command, args, ROOT, env),
+    command: (op: string, args: Record<string, unknown>, env: NodeJS.ProcessEnv) => casevault(op, args, [], env),
+    rotated: <T>(i: number, steps: readonly (() => T)[]) => rotated(i, steps) as T[],
+  };
+  const rounds: CopyRound[] = [];
+  for (let i = 0; i < options.runs; i += 1) {
+    const r = copyRound(deps, backupDir, file, basename(file), i);
+    rounds.push(r);
+    const puts = options.copyParts.map((v, k) => `put ${v.label} ${fmtS(r.puts[k]!.wallMs)}/${fmtS(r.puts[k]!.cpuMs)}`).join(' ');
+    console.log(`${tag}: copy round ${i + 1}/${options.runs} (wall/CPU): casevault copy ${fmtS(r.cli.wallMs)}/${fmtS(r.cli.cpuMs)} ${puts} rclone ${fmtS(r.rclone.wallMs)}/${fmtS(r.rclone.cpuMs)}`);
+  }
+  return { ...summariseCopy(rounds, options.copyParts, statSync(file).size), rounds };
+}
+
+/** --copy-only: the profile's data, one export, its copy rounds. */
+function runCopyOnly(options: Options, work: string, name: ProfileName, server: CopyServer): { profile: ProfileName; data: GeneratedData; copy: CopySummary & { rounds: CopyRound[] } } {
+  const tag = `bench [${name}]`;
+  const t = performance.now();
+  const data = generateProfile(name, join(work, `${name}-1`), options.scale);
+  console.log(`${tag}: generated ${dataLine(data)}, in ${fmtS(performance.now() - t)}`);
+  const backupDir = join(work, 'copy-backups');
+  casevault('export', { dataDir: data.dataDir, backupDir, level: 6 });
+  if (!options.keep) rmSync(data.dataDir, { recursive: true, force: true });
+  const copy = copyRows(options, name, server, backupDir);
+  rmSync(backupDir, { recursive: true, force: true });
+  console.log(`\n### ${name}\n\n${copyTable(copy, options.runs)}\n`);
+  return { profile: name, data, copy };
+}
+
+function runProfile(options: Options, work: string, name: ProfileName, machine: Record<string, unknown>, keys: EncryptionSetup, server: CopyServer | null): ProfileResult {
   const tag = `bench [${name}]`;
   let t = performance.now();
   const data = generateProfile(name, join(work, `${name}-1`), options.scale);
@@ -477,7 +534,7 @@ function runProfile(options: Options, work: string, name: ProfileName, machine: 
   console.log(`${tag}: generated ${dataLine(data)}, in ${fmtS(generateMs)}`);
   const rounds: Round[] = [];
   for (let i = 0; i < options.runs; i += 1) {
-    rounds.push(round(work, data, i, keys));
+    rounds.push(round(work, data, i, keys, server !== null && i === options.runs - 1));
     const r = rounds[i]!;
     console.log(
       `${tag}: round ${i + 1}/${options.runs}: zip ${fmtS(r.zip.wallMs)} 7zz-mx1 ${fmtS(r.sevenMx1.wallMs)} 7zz-mx5 ${fmtS(r.sevenMx5.wallMs)} export ${fmtS(r.export.wallMs)} encrypted ${fmtS(r.encExport.wallMs)} | unzip -t ${fmtS(r.unzipTest.wallMs)} 7zz t ${fmtS(r.sevenTest.wallMs)} verify ${fmtS(r.verify.wallMs)} encrypted ${fmtS(r.encVerify.wallMs)} | unzip ${fmtS(r.unzip.wallMs)} 7zz x ${fmtS(r.sevenExtract.wallMs)} restore ${fmtS(r.restore.wallMs)} encrypted ${fmtS(r.encRestore.wallMs)}`,
@@ -487,6 +544,13 @@ function runProfile(options: Options, work: string, name: ProfileName, machine: 
   const encrypted = summariseEncrypted(
     rounds.map((r) => ({ plain: { export: r.export, verify: r.verify, restore: r.restore }, encrypted: { export: r.encExport, verify: r.encVerify, restore: r.encRestore } })),
   );
+
+  let copy: ProfileResult['copy'] = null;
+  if (server) {
+    const backupDir = join(work, `backups-${options.runs - 1}`);
+    copy = copyRows(options, name, server, backupDir);
+    rmSync(backupDir, { recursive: true, force: true });
+  }
 
   const diagnosis: Diagnosis = {};
   const sections: string[] = [];
@@ -543,9 +607,9 @@ function runProfile(options: Options, work: string, name: ProfileName, machine: 
   }
   if (!options.keep) rmSync(data.dataDir, { recursive: true, force: true });
 
-  const table = [`### ${name}: ${PROFILES[name].title}`, '', `Data (scale ${options.scale}): ${dataLine(data)}.`, '', profileTable(summary, options.runs), '', encryptedTable(encrypted, options.runs), '', ...sections].join('\n');
+  const table = [`### ${name}: ${PROFILES[name].title}`, '', `Data (scale ${options.scale}): ${dataLine(data)}.`, '', profileTable(summary, options.runs), '', encryptedTable(encrypted, options.runs), '', ...(copy ? [copyTable(copy, options.runs), ''] : []), ...sections].join('\n');
   console.log(`\n${table}\n`);
-  const result: ProfileResult = { profile: name, data, generateMs, rounds, summary, diagnosis, scaling, encrypted, table };
+  const result: ProfileResult = { profile: name, data, generateMs, rounds, summary, diagnosis, scaling, encrypted, copy, table };
   mkdirSync(resolve(ROOT, options.out), { recursive: true });
   writeFileSync(resolve(ROOT, options.out, `${name}.json`), JSON.stringify({ date: new Date().toISOString(), machine, options, ...result }, null, 2));
   return result;
@@ -578,7 +642,7 @@ function main(): void {
     printPlan(options);
     return;
   }
-  requireTools();
+  requireTools(options);
   mkdirSync(options.tmp, { recursive: true });
   const work = mkdtempSync(join(options.tmp, 'casevault-bench-'));
   workDir = work;
@@ -589,13 +653,47 @@ function main(): void {
     freeGiB: Math.round(freemem() / 1024 ** 3),
     node: process.version,
     zip: spawnSync('zip', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[1]?.trim() ?? 'unknown',
-    sevenZip: spawnSync('7zz', ['i'], { encoding: 'utf8' }).stdout.split('\n').find((l) => l.startsWith('7-Zip'))?.trim() ?? 'unknown',
+    sevenZip: spawnSync('7zz', ['i'], { encoding: 'utf8' }).stdout?.split('\n').find((l) => l.startsWith('7-Zip'))?.trim() ?? 'unknown',
+    rclone: options.copy ? (spawnSync('rclone', ['version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.trim() ?? 'unknown') : null,
+    loadAverage: loadavg().map((x) => Number(x.toFixed(1))),
   };
+  // The S3 server outlives a killed bench only until its watchdog sees this process gone; Ctrl-C stops it now.
+  let server: CopyServer | null = null;
+  const stopServer = () => {
+    if (server) stopCopyServer(ROOT, server);
+    server = null;
+  };
+  const interrupted = () => {
+    stopServer();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     console.log(`bench: profiles ${options.profiles.join(', ')} at scale ${options.scale}, ${options.runs} rounds, in ${work}`);
+    if (options.copy) {
+      const t = performance.now();
+      server = startCopyServer(ROOT);
+      console.log(`bench: S3 server (Swift's s3api) at ${server.endpoint}, started in ${fmtS(performance.now() - t)}`);
+    }
+    if (options.copyOnly) {
+      const copies = options.profiles.map((name) => runCopyOnly(options, work, name, server!));
+      const summary = [
+        `## Copy to a local S3-compatible server against rclone copyto (issue 14: ≤ 1.0 × rclone; scale ${options.scale}, median of ${options.runs} rounds' ratios, CPU in brackets)`,
+        '',
+        copyOverview(copies.map((c) => ({ profile: c.profile, summary: c.copy }))),
+        '',
+        `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.rclone}; load average at the start ${machine.loadAverage.join(', ')}, at the end ${loadavg().map((x) => x.toFixed(1)).join(', ')}.`,
+      ].join('\n');
+      console.log(`\n${summary}\n`);
+      mkdirSync(resolve(ROOT, options.out), { recursive: true });
+      writeFileSync(resolve(ROOT, options.out, 'copy.json'), JSON.stringify({ date: new Date().toISOString(), machine, options, copies, table: summary }, null, 2));
+      console.log(`bench: results in ${options.out}/copy.json`);
+      return;
+    }
     const keys = setUpEncryption(ROOT, work);
     const results: ProfileResult[] = [];
-    for (const name of options.profiles) results.push(runProfile(options, work, name, machine, keys));
+    for (const name of options.profiles) results.push(runProfile(options, work, name, machine, keys, server));
     const list = listing(work);
     const unlock = casevault('unlock', { dataDir: join(work, 'unused-data'), backupDir: keys.backupDir, passwordFile: keys.passwordFile });
     const summary = [
@@ -609,7 +707,15 @@ function main(): void {
       '',
       encryptedOverview(results.map((r) => ({ profile: r.profile, summary: r.encrypted })), unlock),
       '',
-      `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.zip}, ${machine.sevenZip}.`,
+      ...(options.copy
+        ? [
+            `## Copy to a local S3-compatible server against rclone copyto (issue 14: ≤ 1.0 × rclone; median of ${options.runs} rounds' ratios, CPU in brackets)`,
+            '',
+            copyOverview(results.map((r) => ({ profile: r.profile, summary: r.copy! }))),
+            '',
+          ]
+        : []),
+      `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.zip}, ${machine.sevenZip}${machine.rclone ? `, ${machine.rclone}` : ''}; load average at the start ${machine.loadAverage.join(', ')}, at the end ${loadavg().map((x) => x.toFixed(1)).join(', ')}.`,
     ].join('\n');
     console.log(`\n${summary}\n`);
     writeFileSync(
@@ -620,7 +726,7 @@ function main(): void {
           machine,
           options,
           list,
-          profiles: results.map((r) => ({ profile: r.profile, data: r.data, targets: r.summary.targets, ratios: r.summary.ratios, encrypted: r.encrypted })),
+          profiles: results.map((r) => ({ profile: r.profile, data: r.data, targets: r.summary.targets, ratios: r.summary.ratios, encrypted: r.encrypted, copy: r.copy })),
           unlock: { ms: unlock.result?.unlockMs, cpuMs: unlock.cpuMs, maxRssMB: unlock.maxRssMB },
           table: summary,
         },
@@ -630,6 +736,9 @@ function main(): void {
     );
     console.log(`bench: results in ${options.out}/ (${results.map((r) => `${r.profile}.json`).join(', ')}, summary.json)`);
   } finally {
+    stopServer();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     if (commandLine?.[0]?.endsWith('.mjs')) rmSync(commandLine[0], { force: true });
     if (options.keep) console.log(`bench: kept ${work}`);
     else rmSync(work, { recursive: true, force: true });
