@@ -59,6 +59,8 @@ type Activity = keyof typeof ACTIVITY;
 export interface ServiceHooks {
   /** Around every export (a manual one and a scheduled run's). */
   readonly aroundExport?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Around every copy to destinations (a manual one, a scheduled run's): the export's lock between processes, by default aroundExport. */
+  readonly aroundCopy?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Around every verification (a manual one, a drill's, a scheduled run's). */
   readonly aroundVerify?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Around a restore and an undo of one: the composition refuses (BUSY) where it does not own the data dir. */
@@ -92,6 +94,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function createBackupService(deps: BackupDeps, config: BackupConfig, hooks: ServiceHooks = {}) {
   const aroundExport = hooks.aroundExport ?? pass;
   const aroundVerify = hooks.aroundVerify ?? pass;
+  const aroundCopy = hooks.aroundCopy ?? aroundExport;
   const aroundRestore = hooks.aroundRestore ?? ((_operation, fn) => fn());
   let running: Activity | null = null;
   let finished: () => void = () => {};
@@ -298,7 +301,7 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
             ...(request.unlock ? { unlock: request.unlock } : {}),
             exportNow: (options, run) => exportInner(options, run),
             verify: (path, run) => verifyInner(path, run),
-            copy: (entry, run) => aroundExport(() => copyAudited({ to: entry.name, prune: run.prune, ...(run.signal ? { signal: run.signal } : {}) })).then((r) => r[0]!),
+            copy: (entry, run) => aroundCopy(() => copyAudited({ to: entry.name, prune: run.prune, ...(run.signal ? { signal: run.signal } : {}) })).then((r) => r[0]!),
           }),
         );
         const remaining = waitMs - (Date.now() - started);
@@ -381,7 +384,7 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
      * process copies or exports meanwhile). A destination's failure is in its report.
      */
     copy: (options: { fileName?: string; to?: string; prune?: boolean } & CopyOptions = {}) =>
-      exclusive('copy', () => aroundExport(() => copyAudited(options))),
+      exclusive('copy', () => aroundCopy(() => copyAudited(options))),
     /** Reads back the backups on a destination (all, or within the drill's budget) and removes a copy that changed there (checkDestination). */
     destCheck: (name: unknown, options: { all?: boolean; signal?: AbortSignal } = {}) =>
       exclusive('drill', async () => {
