@@ -156,6 +156,21 @@ export async function openSystem(
   return system;
 }
 
+/** openSystem, `fn` with it, and the system disposed whatever `fn` does: every command's frame. */
+export async function withSystem<T>(
+  ctx: CliContext,
+  dirs: { dataDir: string; backupDir: string },
+  options: Parameters<typeof openSystem>[2],
+  fn: (system: NodeBackup) => Promise<T>,
+): Promise<T> {
+  const system = await openSystem(ctx, dirs, options);
+  try {
+    return await fn(system);
+  } finally {
+    await system.dispose();
+  }
+}
+
 export function requireLevel(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^[0-9]$/.test(value)) throw new UsageError(`--level must be a whole number from 0 to 9, got "${value}"`);

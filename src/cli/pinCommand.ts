@@ -1,7 +1,7 @@
 /** `pin NAME` and `unpin NAME`: one command, two words. */
 import { basename } from 'node:path';
 import { UsageError, positionals } from './args.ts';
-import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from './context.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type Command } from './context.ts';
 import { shellQuote } from './output.ts';
 
 export function pinCommand(pinned: boolean): Command {
@@ -15,17 +15,14 @@ export function pinCommand(pinned: boolean): Command {
     async run(args, ctx) {
       const [file] = positionals(args, ['NAME']);
       if (file!.includes('/')) throw new UsageError(`"${file!}" is a path; give the file name: npx casevault ${name} ${shellQuote(basename(file!))}`);
-      const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: name, dataDir: 'none', dataDirLock: 'none', openDatabase: false });
-      try {
+      return withSystem(ctx, dirsOf(args, ctx.env), { operation: name, dataDir: 'none', dataDirLock: 'none', openDatabase: false }, async (system) => {
         await (pinned ? system.service.pin(file) : system.service.unpin(file));
         return {
           message: pinned ? 'Backup pinned' : 'Backup unpinned',
           data: { fileName: file, pinned },
           lines: [pinned ? `pinned ${file}: prune keeps it` : `unpinned ${file}: the retention policy decides about it again`],
         };
-      } finally {
-        await system.dispose();
-      }
+      });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { hasFlag, positionals } from '../args.ts';
-import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type Command } from '../context.ts';
 
 export const command: Command = {
   name: 'audit',
@@ -12,8 +12,7 @@ export const command: Command = {
   flags: [BACKUP_DIR_FLAG, { name: 'verify', kind: 'boolean', help: 'check the hash chain; exit 1 if it is broken' }, JSON_FLAG],
   async run(args, ctx) {
     positionals(args, []);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'audit', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
-    try {
+    return withSystem(ctx, dirsOf(args, ctx.env), { operation: 'audit', dataDir: 'none', dataDirLock: 'none', openDatabase: false }, async (system) => {
       const { entries, broken } = await system.service.readAuditLog();
       const lines = entries.map(
         (e) => `${e.time}  ${e.action.padEnd(12)}  ${e.result === 'ok' ? 'ok' : `${e.result} ${e.code ?? ''}`.trim()}  ${e.file ?? '-'}${e.sha256 ? `  sha256 ${e.sha256.slice(0, 12)}…` : ''}`,
@@ -27,8 +26,6 @@ export const command: Command = {
           ? { failure: { code: 'CHECKSUM_MISMATCH', error: `audit: line ${broken.line} of the audit log ${broken.reason}` } }
           : {}),
       };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };

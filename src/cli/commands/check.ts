@@ -5,7 +5,7 @@ import { EXPORT_LOCK_FILE } from '../../infra/node/compose.ts';
 import { inspectLock } from '../../infra/node/processLock.ts';
 import { positionals } from '../args.ts';
 import { checkDataDir } from '../checkDataDir.ts';
-import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type Command } from '../context.ts';
 import { formatBytes } from '../output.ts';
 
 export const command: Command = {
@@ -24,8 +24,7 @@ export const command: Command = {
     const dirs = dirsOf(args, ctx.env);
     // A lock whose process has ended (a second Ctrl-C, a kill): this check takes it over.
     const dataLock = await inspectLock(`${dirs.dataDir}.lock`);
-    const system = await openSystem(ctx, dirs, { operation: 'check', dataDir: 'read', dataDirLock: 'exclusive', openDatabase: false });
-    try {
+    return withSystem(ctx, dirs, { operation: 'check', dataDir: 'read', dataDirLock: 'exclusive', openDatabase: false }, async (system) => {
       const report = await checkDataDir(system.deps.fs, system.deps.hashing, system.db, system.config.dataDir, {
         signal: ctx.signal,
         onFile: (done, total) => ctx.onProgress({ phase: 'verify', done, total, unit: 'files' }),
@@ -62,9 +61,7 @@ export const command: Command = {
           ? `check: the database fails its integrity check (${report.integrity})`
           : `check: ${report.damaged.length} damaged and ${report.missing.length} missing documents`;
       return { message: 'The data dir has problems', data, lines, failure: { code, error } };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };
 

@@ -1,7 +1,7 @@
 import type { DestinationCopyReport } from '../../domain/destinations.ts';
 import { BackupError } from '../../domain/errors.ts';
 import { UsageError, hasFlag, stringFlag } from '../args.ts';
-import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, LATEST, dirsOf, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, LATEST, dirsOf, withSystem, type Command } from '../context.ts';
 import { shellQuote } from '../output.ts';
 
 export const command: Command = {
@@ -23,8 +23,7 @@ export const command: Command = {
     const [name] = args.positionals;
     if (name?.includes('/')) throw new UsageError(`"${name}" is a path; give the file name as casevault list shows it (it is copied from the backup dir)`);
     const to = stringFlag(args, 'to');
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'copy', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
-    try {
+    return withSystem(ctx, dirsOf(args, ctx.env), { operation: 'copy', dataDir: 'none', dataDirLock: 'none', openDatabase: false }, async (system) => {
       const destinations = await system.service.destinations();
       if (destinations.length === 0) throw new BackupError('NOT_FOUND', `copy: there is no destination for ${system.config.backupDir}; add one: casevault dest add folder PATH --name NAME (or dest add s3 …)`);
       if (to === undefined && !destinations.some((d) => d.enabled)) {
@@ -51,9 +50,7 @@ export const command: Command = {
         lines: reports.flatMap(copyLines),
         ...(first ? { failure: { code: first.code, error: failed.length === 1 ? first.message : `${failed.map((r) => r.destination).join(', ')} failed; first: ${first.message}` } } : {}),
       };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };
 

@@ -1,6 +1,6 @@
 import { basename, dirname, resolve } from 'node:path';
 import { UsageError, positionals } from '../args.ts';
-import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type Command } from '../context.ts';
 import { shellQuote } from '../output.ts';
 
 export const command: Command = {
@@ -19,12 +19,9 @@ export const command: Command = {
       const elsewhere = folder === dirs.backupDir ? '' : ` --backup-dir ${shellQuote(folder)}`;
       throw new UsageError(`"${name!}" is a path; give the file name: npx casevault delete ${shellQuote(fileName)}${elsewhere}`);
     }
-    const system = await openSystem(ctx, dirs, { operation: 'delete', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
-    try {
+    return withSystem(ctx, dirs, { operation: 'delete', dataDir: 'none', dataDirLock: 'none', openDatabase: false }, async (system) => {
       const result = await system.service.deleteBackup(name);
       return { message: 'Backup deleted successfully', data: { ...result }, lines: [`deleted ${result.fileName}`] };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };

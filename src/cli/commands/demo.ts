@@ -4,7 +4,7 @@ import { SETTINGS_FILE } from '../../domain/layout.ts';
 import { createDemoData } from '../../infra/node/demoData.ts';
 import type { FileSystem } from '../../ports/fileSystem.ts';
 import { positionals, stringFlag } from '../args.ts';
-import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, dirsOf, withSystem, type Command } from '../context.ts';
 import { formatBytes, shellQuote } from '../output.ts';
 
 export const command: Command = {
@@ -22,8 +22,7 @@ export const command: Command = {
     const dirs = dirsOf(args, ctx.env);
     // The walkthrough's layout: <somewhere>/data and <somewhere>/backups.
     const backupDir = stringFlag(args, 'backup-dir') || !stringFlag(args, 'data-dir') ? dirs.backupDir : join(dirname(dirs.dataDir), 'backups');
-    const system = await openSystem(ctx, { ...dirs, backupDir }, { operation: 'demo', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: true });
-    try {
+    return withSystem(ctx, { ...dirs, backupDir }, { operation: 'demo', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: true }, async (system) => {
       const { fs, hashing } = system.deps;
       const dataDir = system.config.dataDir;
       const d = shellQuote(dataDir);
@@ -59,9 +58,7 @@ export const command: Command = {
           ...next.map((n) => `  ${n}`),
         ],
       };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };
 

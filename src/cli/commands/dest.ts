@@ -3,7 +3,7 @@ import { isBackupError } from '../../domain/errors.ts';
 import { findDestination, type ProbeResult } from '../../domain/destinations.ts';
 import type { NodeBackup } from '../../infra/node/index.ts';
 import { UsageError, positionals, stringFlag, type ParsedArgs } from '../args.ts';
-import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type CliContext, type Command, type CommandResult } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type CliContext, type Command, type CommandResult } from '../context.ts';
 import { S3_FLAGS, folderTarget, requireFolderPath, s3FlagsGiven, s3Target, whereOf, withFolderAdvice } from '../destinationArgs.ts';
 import { formatBytes, shellQuote } from '../output.ts';
 import { localWhen, systemTimeZone } from '../when.ts';
@@ -38,12 +38,9 @@ export const command: Command = {
       const extra = [...s3FlagsGiven(args), ...(args.flags.has('name') ? ['name'] : [])];
       if (extra.length > 0) throw new UsageError(`--${extra[0]!} goes with dest add only`);
     }
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: `dest ${sub}`, dataDir: 'none', dataDirLock: 'none', openDatabase: false });
-    try {
+    return withSystem(ctx, dirsOf(args, ctx.env), { operation: `dest ${sub}`, dataDir: 'none', dataDirLock: 'none', openDatabase: false }, async (system) => {
       return await SUB[sub as Sub](args, ctx, system);
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };
 

@@ -1,6 +1,6 @@
 import { hasFlag, positionals } from '../args.ts';
 import { PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, unlockOf } from '../secrets.ts';
-import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command, type CommandResult } from '../context.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type Command, type CommandResult } from '../context.ts';
 
 export const command: Command = {
   name: 'drill',
@@ -19,8 +19,7 @@ export const command: Command = {
   async run(args, ctx): Promise<CommandResult> {
     positionals(args, []);
     const unlock = await unlockOf(args, ctx, false);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'drill', dataDir: 'none', dataDirLock: 'none', openDatabase: false, scratchInTmp: true });
-    try {
+    return withSystem(ctx, dirsOf(args, ctx.env), { operation: 'drill', dataDir: 'none', dataDirLock: 'none', openDatabase: false, scratchInTmp: true }, async (system) => {
       const report = await system.service.drill({ all: hasFlag(args, 'all'), signal: ctx.signal, onProgress: ctx.onProgress, ...(unlock ? { unlock } : {}) });
       const failed = report.results.filter((r) => r.result === 'failed');
       const locked = report.results.filter((r) => r.result === 'needs-key');
@@ -38,8 +37,6 @@ export const command: Command = {
         return { message: 'A backup failed its drill', data, lines, failure: { code: first.code ?? 'INTERNAL', error: `drill: ${failed.length} backup${failed.length === 1 ? '' : 's'} failed: ${first.fileName}: ${first.message ?? first.code}` } };
       }
       return { message: 'Drill: every backup checked is intact', data, lines };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BackupError } from '../../domain/errors.ts';
 import { DATABASE_FILE } from '../../domain/layout.ts';
 import { UsageError, hasFlag, positionals, stringFlag } from '../args.ts';
-import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, requireLevel, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, requireLevel, type Command } from '../context.ts';
 import { formatBytes, shellQuote } from '../output.ts';
 
 export const command: Command = {
@@ -35,8 +35,7 @@ export const command: Command = {
       ...(stringFlag(args, 'level') === undefined ? {} : { compressionLevel: requireLevel(stringFlag(args, 'level')) }),
     };
     // 'if-free': exporting while the app runs is what the live snapshot is for.
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'export', dataDir: 'read', dataDirLock: 'if-free', openDatabase: false });
-    try {
+    return withSystem(ctx, dirsOf(args, ctx.env), { operation: 'export', dataDir: 'read', dataDirLock: 'if-free', openDatabase: false }, async (system) => {
       const database = join(system.config.dataDir, DATABASE_FILE);
       if (options.includeDatabase && !existsSync(database)) {
         // Snapshotting a missing database would create an empty one in the data dir.
@@ -55,8 +54,6 @@ export const command: Command = {
           ...result.warnings.map((w) => `  warning: ${w}`),
         ],
       };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };

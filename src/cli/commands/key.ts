@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { BackupError } from '../../domain/errors.ts';
 import type { KeyStatus } from '../../domain/keys.ts';
 import { UsageError, stringFlag, type ParsedArgs } from '../args.ts';
-import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type CliContext, type Command, type CommandResult } from '../context.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type CliContext, type Command, type CommandResult } from '../context.ts';
 import { PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, passwordOf, promptHidden, readSecretFile, unlockOf } from '../secrets.ts';
 import type { NodeBackup } from '../../infra/node/index.ts';
 
@@ -37,12 +37,9 @@ export const command: Command = {
     if (extra !== undefined || ((sub === 'add' || sub === 'remove') !== (key !== undefined))) {
       throw new UsageError(sub === 'add' || sub === 'remove' ? `key ${sub}: give one public key (age1…)` : `key ${sub}: unexpected argument`);
     }
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: `key ${sub}`, dataDir: 'none', dataDirLock: 'none', openDatabase: false });
-    try {
+    return withSystem(ctx, dirsOf(args, ctx.env), { operation: `key ${sub}`, dataDir: 'none', dataDirLock: 'none', openDatabase: false }, async (system) => {
       return await run(sub as Sub, key, args, ctx, system);
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };
 

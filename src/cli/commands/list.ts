@@ -1,5 +1,5 @@
 import { UsageError, positionals, stringFlag } from '../args.ts';
-import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type Command } from '../context.ts';
 import { S3_FLAGS, destinationOf, s3FlagsGiven, requireFolderPath } from '../destinationArgs.ts';
 import { formatBytes } from '../output.ts';
 
@@ -22,8 +22,7 @@ export const command: Command = {
     if (dest === undefined && given.length > 0) throw new UsageError(`--${given[0]!} goes with --dest s3://BUCKET/PREFIX/`);
     const where = dest === undefined ? undefined : destinationOf(dest, args, ctx.env, '--dest');
     if (where !== undefined && typeof where !== 'string') requireFolderPath(where, 'list');
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'list', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
-    try {
+    return withSystem(ctx, dirsOf(args, ctx.env), { operation: 'list', dataDir: 'none', dataDirLock: 'none', openDatabase: false }, async (system) => {
       if (where !== undefined) {
         const backups = await system.service.destBackups(where, { signal: ctx.signal });
         return {
@@ -48,8 +47,6 @@ export const command: Command = {
           ...(stateError ? [`warning: pins and verification results are not shown: ${stateError}`] : []),
         ],
       };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };

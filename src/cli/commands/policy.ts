@@ -1,7 +1,7 @@
 import { BackupError, isBackupError } from '../../domain/errors.ts';
 import { DEFAULT_POLICY, POLICY_FILE, type Interval, type Policy } from '../../domain/policy.ts';
 import { UsageError, hasFlag, stringFlag, type FlagSpec, type ParsedArgs } from '../args.ts';
-import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command, type CommandResult } from '../context.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type Command, type CommandResult } from '../context.ts';
 
 const DURATION_HELP = 'a duration like 30m, 4h, 24h or 7d (m minutes, h hours, d days)';
 const KEEP = [
@@ -129,8 +129,7 @@ export const command: Command = {
     const patch = action === 'set' ? policyPatch(args) : {};
     if (action === 'set' && Object.keys(patch).length === 0) throw new UsageError('policy set: give at least one option to change (see casevault policy --help)');
 
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: `policy ${action}`, dataDir: 'none', dataDirLock: 'none', openDatabase: false });
-    try {
+    return withSystem(ctx, dirsOf(args, ctx.env), { operation: `policy ${action}`, dataDir: 'none', dataDirLock: 'none', openDatabase: false }, async (system) => {
       const file = system.deps.fs.join(system.config.backupDir, POLICY_FILE);
       if (action === 'show') {
         const { policy, stored } = await system.service.readPolicy();
@@ -156,8 +155,6 @@ export const command: Command = {
         data: { policy, stored: true, file },
         lines: [`${action === 'reset' ? 'reset' : 'updated'} ${file}`, ...describePolicy(policy)],
       };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };

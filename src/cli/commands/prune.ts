@@ -1,5 +1,5 @@
 import { hasFlag, positionals } from '../args.ts';
-import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command, type CommandResult } from '../context.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type Command, type CommandResult } from '../context.ts';
 import { localWhen } from '../when.ts';
 
 export const command: Command = {
@@ -15,8 +15,7 @@ export const command: Command = {
   async run(args, ctx): Promise<CommandResult> {
     positionals(args, []);
     const dryRun = hasFlag(args, 'dry-run');
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'prune', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
-    try {
+    return withSystem(ctx, dirsOf(args, ctx.env), { operation: 'prune', dataDir: 'none', dataDirLock: 'none', openDatabase: false }, async (system) => {
       const result = await system.service.prune({ dryRun });
       const { verdicts } = result.decision;
       const go = dryRun ? 'GO  ' : 'GONE';
@@ -38,8 +37,6 @@ export const command: Command = {
         },
         lines: [...rows, summary],
       };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };

@@ -9,7 +9,7 @@ import { UsageError, positionals, stringFlag } from '../args.ts';
 import { PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, unlockOf } from '../secrets.ts';
 import { withAdvice } from '../advice.ts';
 import { shellQuote } from '../output.ts';
-import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, LATEST, backupPath, dirsForFile, dirsOf, openSystem, type CliContext, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, LATEST, backupPath, dirsForFile, dirsOf, openSystem, withSystem, type CliContext, type Command } from '../context.ts';
 import { S3_FLAGS, destinationOf, requireFolderPath, s3FlagsGiven, whereOf } from '../destinationArgs.ts';
 
 export const command: Command = {
@@ -48,13 +48,10 @@ export const command: Command = {
     const [file] = positionals(args, ['FILE']);
     // Before the data dir's lock, which would create the folders above a new data dir.
     if (file !== LATEST && !existsSync(resolve(file!))) throw new BackupError('NOT_FOUND', `restore: ${resolve(file!)} does not exist`);
-    const system = await openSystem(ctx, await dirsForFile(args, ctx.env, file!), { operation: 'restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false });
-    try {
+    return withSystem(ctx, await dirsForFile(args, ctx.env, file!), { operation: 'restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false }, async (system) => {
       const path = await backupPath(system, file!, 'restore');
       return await restorePath(system, path, args, ctx, []);
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };
 
@@ -105,8 +102,7 @@ async function restoreFrom(from: string, args: Parameters<Command['run']>[0], ct
   })();
   // Asked for before the download, which may be long: a missing password fails now.
   const unlock = await unlockOf(args, ctx, chosen.encrypted);
-  const system = await openSystem(ctx, dirs, { operation: 'restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false });
-  try {
+  return withSystem(ctx, dirs, { operation: 'restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false }, async (system) => {
     const local = join(system.config.backupDir, chosen.fileName);
     let fetched = false;
     if (!existsSync(local)) {
@@ -115,7 +111,5 @@ async function restoreFrom(from: string, args: Parameters<Command['run']>[0], ct
     }
     const before = [fetched ? `downloaded ${chosen.fileName} from ${whereText} into ${system.config.backupDir} (its .sha256 matches)` : `${chosen.fileName} is already in ${system.config.backupDir}: restoring that copy (the restore checks every entry)`];
     return await restorePath(system, local, args, ctx, before, { unlock }, { from: whereText, downloaded: fetched });
-  } finally {
-    await system.dispose();
-  }
+  });
 }

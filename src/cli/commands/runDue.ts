@@ -4,7 +4,7 @@ import type { RunDueReport, StepFailure } from '../../domain/runDue.ts';
 import { ranIntoBusy } from '../../domain/runDue.ts';
 import { UsageError, positionals, stringFlag } from '../args.ts';
 import { PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, unlockOf } from '../secrets.ts';
-import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command, type CommandResult } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type Command, type CommandResult } from '../context.ts';
 import { EXIT } from '../output.ts';
 import { localWhen, systemTimeZone } from '../when.ts';
 
@@ -129,8 +129,7 @@ export const command: Command = {
     const swapping = await waitForDataDirSwap(dirs.dataDir, waitMs);
     if (swapping !== null) return { message: 'Skipped: busy', data: { skipped: 'busy' }, lines: [`skipped: busy (${swapping})`], failure: { code: 'BUSY', error: swapping }, exitCode: EXIT.busy };
     // 'if-free': a scheduled run works while the app runs, as an export does.
-    const system = await openSystem(ctx, dirs, { operation: 'run-due', dataDir: 'read', dataDirLock: 'if-free', openDatabase: false, scratchInTmp: true });
-    try {
+    return withSystem(ctx, dirs, { operation: 'run-due', dataDir: 'read', dataDirLock: 'if-free', openDatabase: false, scratchInTmp: true }, async (system) => {
       let report: RunDueReport;
       try {
         report = await system.service.runDue({ waitMs, signal: ctx.signal, ...(unlock ? { unlock } : {}) });
@@ -151,8 +150,6 @@ export const command: Command = {
         lines: lines(report, timeZone),
         ...(failure ? { failure: { code: failure.code, error: failure.message } } : {}),
       };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };

@@ -1,5 +1,5 @@
 import { positionals } from '../args.ts';
-import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type Command } from '../context.ts';
 import { formatBytes } from '../output.ts';
 
 export const command: Command = {
@@ -10,8 +10,7 @@ export const command: Command = {
   flags: [BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx) {
     positionals(args, []);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'stats', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
-    try {
+    return withSystem(ctx, dirsOf(args, ctx.env), { operation: 'stats', dataDir: 'none', dataDirLock: 'none', openDatabase: false }, async (system) => {
       const statistics = await system.service.getStatistics();
       return {
         message: 'Statistics',
@@ -23,8 +22,6 @@ export const command: Command = {
           `newest:   ${statistics.newestBackup ?? '-'}`,
         ],
       };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };

@@ -1,5 +1,5 @@
 import { positionals } from '../args.ts';
-import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command, type CommandResult } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type Command, type CommandResult } from '../context.ts';
 import { EXIT } from '../output.ts';
 import { localWhen } from '../when.ts';
 
@@ -16,8 +16,7 @@ export const command: Command = {
   flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx): Promise<CommandResult> {
     positionals(args, []);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'status', dataDir: 'none', dataDirLock: 'none', openDatabase: false });
-    try {
+    return withSystem(ctx, dirsOf(args, ctx.env), { operation: 'status', dataDir: 'none', dataDirLock: 'none', openDatabase: false }, async (system) => {
       const status = await system.service.status();
       const undo = await system.service.findUndo();
       const tz = status.timeZone;
@@ -41,9 +40,7 @@ export const command: Command = {
         lines,
         ...(alarms.length > 0 ? { exitCode: EXIT.alarm } : {}),
       };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };
 

@@ -1,5 +1,5 @@
 import { positionals } from '../args.ts';
-import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, openSystem, type Command, type CommandResult } from '../context.ts';
+import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, dirsOf, withSystem, type Command, type CommandResult } from '../context.ts';
 
 export const command: Command = {
   name: 'undo-restore',
@@ -14,8 +14,7 @@ export const command: Command = {
   flags: [DATA_DIR_FLAG, BACKUP_DIR_FLAG, JSON_FLAG],
   async run(args, ctx): Promise<CommandResult> {
     positionals(args, []);
-    const system = await openSystem(ctx, dirsOf(args, ctx.env), { operation: 'undo-restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false });
-    try {
+    return withSystem(ctx, dirsOf(args, ctx.env), { operation: 'undo-restore', dataDir: 'write', dataDirLock: 'exclusive', openDatabase: false }, async (system) => {
       const result = await system.service.undoRestore({ signal: ctx.signal, onProgress: ctx.onProgress });
       return {
         message: 'Restore undone',
@@ -26,8 +25,6 @@ export const command: Command = {
           ...result.errors.map((e) => `  warning: ${e}`),
         ],
       };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };

@@ -1,6 +1,6 @@
 import { positionals } from '../args.ts';
 import { PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, unlockOf } from '../secrets.ts';
-import { BACKUP_DIR_FLAG, JSON_FLAG, backupPath, dirsForFile, openSystem, type Command } from '../context.ts';
+import { BACKUP_DIR_FLAG, JSON_FLAG, backupPath, dirsForFile, withSystem, type Command } from '../context.ts';
 import { withAdvice } from '../advice.ts';
 import { formatBytes, shellQuote } from '../output.ts';
 
@@ -18,8 +18,7 @@ export const command: Command = {
   flags: [BACKUP_DIR_FLAG, PASSWORD_FILE_FLAG, RECOVERY_KEY_FILE_FLAG, JSON_FLAG],
   async run(args, ctx) {
     const [file] = positionals(args, ['FILE']);
-    const system = await openSystem(ctx, await dirsForFile(args, ctx.env, file!), { operation: 'verify', dataDir: 'none', dataDirLock: 'none', openDatabase: false, scratchInTmp: true });
-    try {
+    return withSystem(ctx, await dirsForFile(args, ctx.env, file!), { operation: 'verify', dataDir: 'none', dataDirLock: 'none', openDatabase: false, scratchInTmp: true }, async (system) => {
       const path = await backupPath(system, file!, 'verify');
       // An encrypted backup (.zip.age) opens with the password or the recovery key; a plaintext one needs neither.
       const unlock = await unlockOf(args, ctx, path.endsWith('.age'));
@@ -33,8 +32,6 @@ export const command: Command = {
           `  made ${result.metadata.createdAt} by casevault ${result.metadata.appVersion}, schema ${result.metadata.schemaVersion ?? 'none'}`,
         ],
       };
-    } finally {
-      await system.dispose();
-    }
+    });
   },
 };
