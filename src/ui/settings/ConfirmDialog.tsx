@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useModal } from './useModal.ts';
 
 /**
  * A modal confirmation on the native <dialog>: it traps focus, Escape cancels, and focus
@@ -16,19 +16,7 @@ export function ConfirmDialog(props: {
   onCancel: () => void;
   children: ComponentChildren;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const returnFocus = useRef<HTMLElement | null>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (props.open && !dialog.open) {
-      returnFocus.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-      dialog.showModal();
-    } else if (!props.open && dialog.open) {
-      dialog.close();
-      returnFocus.current?.focus();
-    }
-  }, [props.open]);
+  const ref = useModal(props.open);
   return (
     <dialog
       ref={ref}

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
+import { useModal } from './useModal.ts';
 
 /**
  * A modal form on the native <dialog>, like ConfirmDialog: it traps focus, Escape cancels,
@@ -24,19 +25,7 @@ export function FormDialog(props: {
   extraActions?: ComponentChildren;
   children: ComponentChildren;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const returnFocus = useRef<HTMLElement | null>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (props.open && !dialog.open) {
-      returnFocus.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-      dialog.showModal();
-    } else if (!props.open && dialog.open) {
-      dialog.close();
-      if (returnFocus.current?.isConnected) returnFocus.current.focus();
-    }
-  }, [props.open]);
+  const ref = useModal(props.open);
   useEffect(() => {
     if (props.open) ref.current?.querySelector<HTMLElement>('[autofocus], input, button')?.focus();
   }, [props.open, props.focusKey]);
