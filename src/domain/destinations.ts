@@ -244,7 +244,7 @@ async function readAll(store: DestinationStore, name: string, signal?: AbortSign
 
 /**
  * Copies one local backup (file, then sidecar) to a destination, unless it is there whole.
- * Resolves with 'copied' or 'present'. A copy that does not match (size, sidecar read back) is
+ * Resolves with 'copied' or 'present'. A copy that does not match (the put's own confirmation, the sidecar read back) is
  * removed and copied once more, then COPY_MISMATCH.
  */
 async function copyOne(deps: BackupDeps, config: BackupConfig, store: DestinationStore, remote: RemoteListing, backup: BackupListing, options: CopyOptions): Promise<'copied' | 'present'> {
@@ -280,8 +280,8 @@ async function copyOne(deps: BackupDeps, config: BackupConfig, store: Destinatio
         }
         remote.objects.set(name, backup.size);
       }
-      const listed = await sizeOn(store, name, options.signal);
-      if (listed !== backup.size) throw new BackupError('COPY_MISMATCH', `${what}: the copy is ${listed ?? 'missing'} bytes, the backup ${backup.size}`);
+      // Its size is right here: a put resolves only once the destination confirmed what it stores
+      // (the port's promise), and a file found there was listed at the backup's size above.
       if (remote.objects.has(name + SIDECAR_SUFFIX)) await store.remove(name + SIDECAR_SUFFIX);
       await store.put(name + SIDECAR_SUFFIX, bytesHandle(sidecar), options.signal ? { signal: options.signal } : {});
       remote.objects.set(name + SIDECAR_SUFFIX, sidecar.byteLength);
@@ -300,11 +300,6 @@ async function copyOne(deps: BackupDeps, config: BackupConfig, store: Destinatio
       deps.log?.(`${what}: ${coded.message}; the bad copy was removed, trying again`);
     }
   }
-}
-
-async function sizeOn(store: DestinationStore, name: string, signal?: AbortSignal): Promise<number | null> {
-  for await (const object of store.list(signal ? { signal } : {})) if (object.name === name) return object.size;
-  return null;
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((v, i) => v === b[i]);
