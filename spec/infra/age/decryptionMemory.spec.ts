@@ -54,8 +54,10 @@ describe('decrypting reads under the verify/restore memory policy', () => {
       clearInterval(sampler);
     }
     // 48 MiB of fresh chunks: collected along the way, not left to V8's own threshold (it
-    // collects once external memory has grown by ~64 MiB: all of them would pile up).
-    expect(governor.collections()).toBeGreaterThan(0);
+    // collects once external memory has grown by ~64 MiB: all of them would pile up). Whether
+    // the governor or a scavenge of V8's got to them first depends on the machine's load (a
+    // CI run once saw no collection asked for); the bound is what holds. That the governor
+    // collects past the read limit is memoryGovernor.spec.ts's, on a measure it controls.
     expect(peak).toBeLessThan(30 * MiB);
 
     const after = governor.collections();

@@ -36,6 +36,32 @@ describe('createMemoryGovernor', () => {
     expect(governor.collections()).toBe(after);
   });
 
+  it('watches reads against the read limit and exports against the lower one, collecting only above the limit of what runs', async () => {
+    const MiB = 1 << 20;
+    let bytes = 0;
+    const governor = createMemoryGovernor(24 * MiB, 2, 48 * MiB, () => bytes);
+    const during = async (measured: number) => {
+      bytes = measured;
+      await sleep(30);
+      return governor.collections();
+    };
+    expect(await governor.holdingYoungGeneration(() => during(40 * MiB))).toBe(0);
+    expect(await governor.holdingYoungGeneration(() => during(49 * MiB))).toBeGreaterThan(0);
+    const afterReads = governor.collections();
+    // Outside any run, nothing is watched however high the bytes.
+    await during(200 * MiB);
+    expect(governor.collections()).toBe(afterReads);
+    expect(await governor.collectingEarly(() => during(25 * MiB))).toBeGreaterThan(afterReads);
+    // A read and an export at once (25 MiB: over the export's limit, under the reads'): the
+    // lower limit holds while both run.
+    const beforeBoth = governor.collections();
+    const both = await Promise.all([
+      governor.holdingYoungGeneration(() => sleep(60)),
+      governor.collectingEarly(() => sleep(30).then(() => governor.collections())),
+    ]);
+    expect(both[1]).toBeGreaterThan(beforeBoth);
+  });
+
   it('shares one timer between overlapping runs and passes results and errors through', async () => {
     const governor = createMemoryGovernor();
     const [a, b] = await Promise.all([governor.collectingEarly(async () => 1), governor.collectingEarly(async () => 2)]);

@@ -65,14 +65,22 @@ export interface MemoryGovernor {
   readonly collections: () => number;
 }
 
-export function createMemoryGovernor(limitBytes = 24 << 20, intervalMs = 25, readLimitBytes = 48 << 20): MemoryGovernor {
+/** The process's ArrayBuffer bytes: what the governor watches (a test may pass its own). */
+const arrayBufferBytes = () => process.memoryUsage().arrayBuffers;
+
+export function createMemoryGovernor(
+  limitBytes = 24 << 20,
+  intervalMs = 25,
+  readLimitBytes = 48 << 20,
+  measure: () => number = arrayBufferBytes,
+): MemoryGovernor {
   // One timer for every run under watch, checking against the lowest limit among them.
   const limits: number[] = [];
   let timer: ReturnType<typeof setInterval> | undefined;
   let collections = 0;
   const check = () => {
     const collect = collector();
-    if (collect && process.memoryUsage().arrayBuffers > Math.min(...limits)) {
+    if (collect && measure() > Math.min(...limits)) {
       collections += 1;
       collect();
     }
