@@ -1,7 +1,8 @@
 /**
  * The Database port's contract, run against sql.js (the spec suite's) and better-sqlite3
  * (the real machine's): open/migrate, counts, a snapshot that inspects as the live data,
- * read-only inspection that never changes a file, DATABASE_CORRUPT for garbage.
+ * read-only inspection that never changes a file, DATABASE_CORRUPT for garbage, and the
+ * documents a backup's database names with given hashes (documentsIn).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/ports/database.ts';
@@ -39,6 +40,47 @@ async function unmigratedDatabase(): Promise<Uint8Array> {
   try {
     handle.exec(MIGRATIONS.join('\n'));
     handle.exec(`INSERT INTO users (name) VALUES ('Ana'), ('Ben'); INSERT INTO cases (user_id, title) VALUES (1, 'Doe v. Roe')`);
+    return handle.export();
+  } finally {
+    handle.close();
+  }
+}
+
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+const C = 'c'.repeat(64);
+const D = 'd'.repeat(64);
+
+/**
+ * A backup's database with documents: two cases, a document whose case is gone (case 7,
+ * inserted without foreign keys, as a database made before they were on may hold) and one
+ * with no case. Built with sql.js so both adapters read the same bytes. `wal` sets the
+ * header's read/write versions to 2, as a database closed in WAL mode has them.
+ */
+async function databaseWithDocuments(options: { wal?: boolean; extra?: number } = {}): Promise<Uint8Array> {
+  const SQL = await loadSqlJs();
+  const handle = new SQL.Database();
+  try {
+    handle.exec(`${MIGRATIONS.join('\n')} PRAGMA user_version = ${SCHEMA_VERSION};`);
+    handle.exec(`INSERT INTO cases (id, title) VALUES (1, 'Doe v. Roe'), (2, 'In re Okafor');
+      INSERT INTO documents (case_id, name, sha256, size) VALUES
+        (2, 'witness statement.pdf', '${A}', 10), (1, 'retainer.pdf', '${A}', 11), (1, 'complaint.pdf', '${B}', 12),
+        (NULL, 'scan 0001.tif', '${A}', 13), (7, 'exhibit 4.jpg', '${C}', 14), (1, 'notes.txt', '${D}', 15);`);
+    for (let i = 0; i < (options.extra ?? 0); i += 1) handle.run(`INSERT INTO documents (case_id, name, sha256, size) VALUES (2, ?, ?, 1)`, [`page ${String(i).padStart(3, '0')}.png`, D]);
+    const bytes = handle.export();
+    if (options.wal) [bytes[18], bytes[19]] = [2, 2];
+    return bytes;
+  } finally {
+    handle.close();
+  }
+}
+
+/** A database of this app at schema version 1: cases, but no documents table yet. */
+async function databaseAtVersion1(): Promise<Uint8Array> {
+  const SQL = await loadSqlJs();
+  const handle = new SQL.Database();
+  try {
+    handle.exec(`${MIGRATIONS[0]} PRAGMA user_version = 1; INSERT INTO cases (title) VALUES ('Doe v. Roe');`);
     return handle.export();
   } finally {
     handle.close();
@@ -210,6 +252,65 @@ export function databaseContract(name: string, make: () => Promise<DatabaseFixtu
       expect(await codeOf(fx.db.snapshotTo(`${fx.scratch}/none.sqlite`))).toBe('NOT_FOUND');
       expect(await fx.exists(fx.livePath)).toBe(false);
       expect(await fx.list()).toEqual([]);
+    });
+
+    it('names the documents with the given hashes and their case, ordered by case then name (no case last), within the limit', async () => {
+      const file = `${fx.scratch}/backup.sqlite`;
+      await fx.writeBytes(file, await databaseWithDocuments());
+      const unknown = 'e'.repeat(64);
+      expect(await fx.db.documentsIn(file, [A, B, C, unknown])).toEqual([
+        { sha256: B, name: 'complaint.pdf', caseId: 1, caseTitle: 'Doe v. Roe' },
+        { sha256: A, name: 'retainer.pdf', caseId: 1, caseTitle: 'Doe v. Roe' },
+        { sha256: A, name: 'witness statement.pdf', caseId: 2, caseTitle: 'In re Okafor' },
+        { sha256: C, name: 'exhibit 4.jpg', caseId: 7, caseTitle: null },
+        { sha256: A, name: 'scan 0001.tif', caseId: null, caseTitle: null },
+      ]);
+      expect((await fx.db.documentsIn(file, [A, B, C], 2)).map((d) => d.name)).toEqual(['complaint.pdf', 'retainer.pdf']);
+      expect(await fx.db.documentsIn(file, [A], 0)).toEqual([]);
+      expect(await fx.db.documentsIn(file, [unknown])).toEqual([]);
+      expect(await fx.db.documentsIn(file, [])).toEqual([]);
+      await expect(fx.db.documentsIn(file, [A], -1)).rejects.toThrow(TypeError);
+      await expect(fx.db.documentsIn(file, [A], 1.5)).rejects.toThrow(TypeError);
+    });
+
+    it('takes thousands of hashes in one call and returns at most 50 documents by default', async () => {
+      const file = `${fx.scratch}/backup.sqlite`;
+      await fx.writeBytes(file, await databaseWithDocuments({ extra: 60 }));
+      const many = Array.from({ length: 20_000 }, (_, i) => i.toString(16).padStart(64, '0'));
+      const found = await fx.db.documentsIn(file, [...many, B, ...many, D]);
+      expect(found).toHaveLength(50);
+      expect(found.slice(0, 2).map((d) => d.name)).toEqual(['complaint.pdf', 'notes.txt']);
+      expect(found[2]).toEqual({ sha256: D, name: 'page 000.png', caseId: 2, caseTitle: 'In re Okafor' });
+      expect(found[49]!.name).toBe('page 047.png');
+      expect(await fx.db.documentsIn(file, [D], 1000)).toHaveLength(61);
+    });
+
+    it('finds no documents in a file that is not SQLite or a database without a documents table, and rejects a missing file with NOT_FOUND', async () => {
+      const garbage = `${fx.scratch}/garbage.sqlite`;
+      await fx.writeBytes(garbage, new Uint8Array(8192).map((_, i) => (i * 31 + 7) % 256));
+      expect(await fx.db.documentsIn(garbage, [A])).toEqual([]);
+      const text = `${fx.scratch}/text.sqlite`;
+      await fx.writeBytes(text, new TextEncoder().encode('this is not SQLite, it is a letter to the court\n'.repeat(200)));
+      expect(await fx.db.documentsIn(text, [A])).toEqual([]);
+      const short = `${fx.scratch}/short.sqlite`;
+      await fx.writeBytes(short, new TextEncoder().encode('SQLite format 3'));
+      expect(await fx.db.documentsIn(short, [A])).toEqual([]);
+      const old = `${fx.scratch}/old.sqlite`;
+      await fx.writeBytes(old, await databaseAtVersion1());
+      expect(await fx.db.documentsIn(old, [A])).toEqual([]);
+      expect(await codeOf(fx.db.documentsIn(`${fx.scratch}/none.sqlite`, [A]))).toBe('NOT_FOUND');
+    });
+
+    it('lists documents without changing the file or creating any beside it, in rollback or WAL mode', async () => {
+      for (const wal of [false, true]) {
+        const file = `${fx.scratch}/${wal ? 'wal' : 'rollback'}.sqlite`;
+        const bytes = await databaseWithDocuments({ wal });
+        await fx.writeBytes(file, bytes);
+        const names = await fx.list();
+        expect(await fx.db.documentsIn(file, [B]), wal ? 'wal' : 'rollback').toEqual([{ sha256: B, name: 'complaint.pdf', caseId: 1, caseTitle: 'Doe v. Roe' }]);
+        expect(await fx.readBytes(file)).toEqual(bytes);
+        expect(await fx.list()).toEqual(names);
+      }
     });
 
     it('closes and opens idempotently and keeps what was written', async () => {

@@ -40,6 +40,7 @@ function crashable(db: BetterSqliteDatabase, fs: FaultyFileSystem): Database {
     checkLive: (kind) => alive(() => db.checkLive(kind)),
     counts: () => alive(() => db.counts()),
     inspectFile: (p) => alive(() => db.inspectFile(p)),
+    documentsIn: (p, sha256s, limit) => alive(() => db.documentsIn(p, sha256s, limit)),
   };
 }
 

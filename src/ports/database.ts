@@ -19,6 +19,16 @@ export interface DatabaseFileReport {
   readonly counts: Counts;
 }
 
+/** A document of the app that stores a given object (documents.sha256). */
+export interface DocumentRef {
+  readonly sha256: string;
+  /** The document's name in the app (documents.name). */
+  readonly name: string;
+  readonly caseId: number | null;
+  /** The case's title (cases.title), or null if the document has no case or the case is gone. */
+  readonly caseTitle: string | null;
+}
+
 export interface Database {
   /** The schema version this build of the app writes and can migrate up to. */
   readonly supportedSchemaVersion: number;
@@ -55,4 +65,14 @@ export interface Database {
    * Rejects with DATABASE_CORRUPT if it is not a SQLite database at all.
    */
   inspectFile(path: string): Promise<DatabaseFileReport>;
+  /**
+   * The documents a database file (not the live one: a backup's database extracted to staging or scratch) names with one of
+   * `sha256s`, with their case: for a message that names what a missing or damaged backup object affects. Opens the file read
+   * only and never modifies it (as inspectFile). A database without a documents table, or a file that is not SQLite, yields []
+   * rather than an error (the caller is already reporting a failure). Hashes it does not know are ignored; any number may be given.
+   * At most `limit` rows (default 50), ordered by case id (documents with no case last) then document name.
+   * Rejects with NOT_FOUND if there is no file at `path`, DATABASE_CORRUPT if SQLite finds a database damaged while reading it;
+   * rejects with a TypeError (a bug, not bad data) if `limit` is not a whole number ≥ 0.
+   */
+  documentsIn(path: string, sha256s: readonly string[], limit?: number): Promise<readonly DocumentRef[]>;
 }

@@ -15,9 +15,9 @@
  *   (A read-only connection to a WAL-mode database that no one has open creates the -wal
  *   and -shm SQLite needs beside it, as the app's own connection would; the main file is
  *   never written.)
- * - `inspectFile` opens read-only and never writes: a file in WAL mode (header bytes 18-19)
- *   is inspected through a temporary copy switched to rollback mode, because opening it in
- *   place would create -wal/-shm beside it.
+ * - `inspectFile` and `documentsIn` open read-only and never write: a file in WAL mode
+ *   (header bytes 18-19) is read through a temporary copy switched to rollback mode, because
+ *   opening it in place would create -wal/-shm beside it.
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +26,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Counts, Database, DatabaseFileReport } from '../../ports/database.ts';
+import type { Counts, Database, DatabaseFileReport, DocumentRef } from '../../ports/database.ts';
 import { BackupError } from '../../domain/errors.ts';
 import { fromErrno } from '../fs/errno.ts';
 import { COUNTED_TABLES, SCHEMA_VERSION, TABLE_COUNT_SQL, migrate, refuseUnversioned } from '../sqlite/schema.ts';
@@ -123,6 +123,7 @@ export function createBetterSqliteDatabase(dataDir: string, options: BetterSqlit
     },
     counts: async () => countsOf(await live()),
     inspectFile: (file) => inspectFile(file),
+    documentsIn: (file, sha256s, limit) => documentsIn(file, sha256s, limit),
     transaction: async (fn) => {
       const handle = await live();
       return sqliteCall('write', path, () => {
@@ -161,30 +162,86 @@ function sqlHandle(handle: Handle): SqlHandle {
 
 /** Integrity, schema version and counts of a database file that is not the live one; never writes to it. */
 export async function inspectFile(file: string): Promise<DatabaseFileReport> {
-  const header = await readHeader(file);
-  if (header.length < 100 || new TextDecoder('latin1').decode(header.subarray(0, 16)) !== SQLITE_MAGIC) {
+  const header = await readHeader(file, 'inspect');
+  if (!isSqliteHeader(header)) {
     throw new BackupError('DATABASE_CORRUPT', `inspect ${file}: not a SQLite database (${header.length < 100 ? `${header.length} bytes` : 'no SQLite header'})`);
   }
+  return withFileReadOnly(file, header, 'inspect', (handle) => {
+    const rows = handle.pragma('integrity_check') as { integrity_check: string }[];
+    const integrity = rows.map((r) => r.integrity_check).join('; ');
+    return { integrity, schemaVersion: userVersion(handle), tables: Number((handle.prepare(TABLE_COUNT_SQL).get() as { n: number }).n), counts: countsOf(handle) };
+  });
+}
+
+/**
+ * The documents a database file that is not the live one names with one of `sha256s` (the
+ * port's documentsIn); never writes to it. Not SQLite, or no documents table: [].
+ */
+export async function documentsIn(file: string, sha256s: readonly string[], limit = 50): Promise<readonly DocumentRef[]> {
+  checkLimit(limit);
+  const header = await readHeader(file, 'list documents');
+  if (!isSqliteHeader(header) || sha256s.length === 0 || limit === 0) return [];
+  return withFileReadOnly(file, header, 'list documents', (handle) => {
+    const tables = new Set((handle.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name));
+    if (!tables.has('documents') || !tables.has('cases')) return [];
+    const rows = handle.prepare(DOCUMENTS_IN_SQL).all(JSON.stringify(sha256s), limit) as Record<string, unknown>[];
+    return rows.map(documentRef);
+  });
+}
+
+/**
+ * One query whatever the number of hashes: they go in as one JSON array (json_each), so
+ * SQLite's limit on bound variables never applies, and the order and limit hold overall.
+ * Documents with no case sort last; id breaks ties so the order is the same every time.
+ * (The sql.js adapter runs the same query.)
+ */
+const DOCUMENTS_IN_SQL = `SELECT d.sha256 AS sha256, d.name AS name, d.case_id AS caseId, c.title AS caseTitle
+  FROM documents d LEFT JOIN cases c ON c.id = d.case_id
+  WHERE d.sha256 IN (SELECT value FROM json_each(?))
+  ORDER BY d.case_id IS NULL, d.case_id, d.name, d.id
+  LIMIT ?`;
+
+function documentRef(row: Record<string, unknown>): DocumentRef {
+  return {
+    sha256: String(row.sha256),
+    name: String(row.name),
+    caseId: row.caseId === null ? null : Number(row.caseId),
+    caseTitle: row.caseTitle === null ? null : String(row.caseTitle),
+  };
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 0) throw new TypeError(`list documents: limit must be a whole number ≥ 0, got ${limit}`);
+}
+
+function isSqliteHeader(header: Uint8Array): boolean {
+  return header.length >= 100 && new TextDecoder('latin1').decode(header.subarray(0, 16)) === SQLITE_MAGIC;
+}
+
+/**
+ * Runs `fn` on a read-only connection to a database file that is not the live one (its
+ * `header` already read and found SQLite's) and never writes the file: one in WAL mode
+ * (header bytes 18-19) is read through a temporary copy switched to rollback mode, because
+ * opening it in place would create -wal/-shm beside it.
+ */
+async function withFileReadOnly<T>(file: string, header: Uint8Array, operation: string, fn: (handle: Handle) => T): Promise<T> {
   const walMode = header[18] === 2 || header[19] === 2;
-  let target = file;
-  if (walMode) {
-    // Opening a WAL-mode file creates -wal/-shm beside it: inspect a copy in rollback mode instead.
-    target = join(tmpdir(), `casevault-inspect-${randomBytes(6).toString('hex')}.sqlite`);
-    await fsp.copyFile(file, target, constants.COPYFILE_EXCL);
-    const handle = await fsp.open(target, 'r+');
-    try {
-      await handle.write(Uint8Array.of(1, 1), 0, 2, 18);
-    } finally {
-      await handle.close();
-    }
-  }
+  const target = walMode ? join(tmpdir(), `casevault-inspect-${randomBytes(6).toString('hex')}.sqlite`) : file;
   try {
-    return sqliteCall('inspect', file, () => {
+    if (walMode) {
+      // Inside the try: a copy that fails half-way is removed too.
+      await fsp.copyFile(file, target, constants.COPYFILE_EXCL);
+      const handle = await fsp.open(target, 'r+');
+      try {
+        await handle.write(Uint8Array.of(1, 1), 0, 2, 18);
+      } finally {
+        await handle.close();
+      }
+    }
+    return sqliteCall(operation, file, () => {
       const handle = new BetterSqlite3(target, { readonly: true, fileMustExist: true });
       try {
-        const rows = handle.pragma('integrity_check') as { integrity_check: string }[];
-        const integrity = rows.map((r) => r.integrity_check).join('; ');
-        return { integrity, schemaVersion: userVersion(handle), tables: Number((handle.prepare(TABLE_COUNT_SQL).get() as { n: number }).n), counts: countsOf(handle) };
+        return fn(handle);
       } finally {
         handle.close();
       }
@@ -200,8 +257,8 @@ export async function inspectFile(file: string): Promise<DatabaseFileReport> {
  */
 async function requireLiveDatabase(file: string, operation: string): Promise<void> {
   if (!(await exists(file))) throw new BackupError('NOT_FOUND', `${operation}: there is no database at ${file}`);
-  const header = await readHeader(file);
-  if (header.length < 100 || new TextDecoder('latin1').decode(header.subarray(0, 16)) !== SQLITE_MAGIC) {
+  const header = await readHeader(file, 'inspect');
+  if (!isSqliteHeader(header)) {
     throw new BackupError(
       'DATABASE_CORRUPT',
       `${operation} ${file}: the app's database is not a SQLite database (${header.length < 100 ? `it has ${header.length} bytes` : 'its first bytes are not the SQLite header'}); run \`casevault check\`, and restore from a verified backup`,
@@ -209,7 +266,7 @@ async function requireLiveDatabase(file: string, operation: string): Promise<voi
   }
 }
 
-async function readHeader(file: string): Promise<Uint8Array> {
+async function readHeader(file: string, operation: string): Promise<Uint8Array> {
   try {
     const handle = await fsp.open(file, 'r');
     try {
@@ -220,7 +277,7 @@ async function readHeader(file: string): Promise<Uint8Array> {
       await handle.close();
     }
   } catch (error) {
-    throw fromErrno(error, 'inspect', file);
+    throw fromErrno(error, operation, file);
   }
 }
 

@@ -4,7 +4,7 @@
  * beside, then renamed), so the file on the port is always a complete database.
  */
 import initSqlJs, { type Database as SqlJsDb, type SqlJsStatic, type SqlValue } from 'sql.js';
-import type { Counts, Database, DatabaseFileReport } from '../../ports/database.ts';
+import type { Counts, Database, DatabaseFileReport, DocumentRef } from '../../ports/database.ts';
 import type { FileSystem } from '../../ports/fileSystem.ts';
 import { BackupError } from '../../domain/errors.ts';
 import { COUNTED_TABLES, SCHEMA_VERSION, TABLE_COUNT_SQL, migrate } from '../sqlite/schema.ts';
@@ -108,6 +108,40 @@ export function createSqlJsDatabase(fs: FileSystem, dataDir: string, supported =
         handle?.close();
       }
     },
+    // The file is read through the port and opened in memory: the file itself is never written.
+    documentsIn: async (path, sha256s, limit = 50): Promise<readonly DocumentRef[]> => {
+      if (!Number.isInteger(limit) || limit < 0) throw new TypeError(`list documents: limit must be a whole number ≥ 0, got ${limit}`);
+      const bytes = await fs.readFile(path);
+      const isSqlite = bytes.length >= 100 && new TextDecoder('latin1').decode(bytes.subarray(0, 16)) === SQLITE_MAGIC;
+      if (!isSqlite || sha256s.length === 0 || limit === 0) return [];
+      const SQL = await loadSqlJs();
+      let handle: SqlJsDb | undefined;
+      try {
+        handle = new SQL.Database(bytes);
+        const tables = new Set(handle.exec(`SELECT name FROM sqlite_master WHERE type = 'table'`)[0]?.values.map((r) => String(r[0])) ?? []);
+        if (!tables.has('documents') || !tables.has('cases')) return [];
+        const stmt = handle.prepare(DOCUMENTS_IN_SQL, [JSON.stringify(sha256s), limit]);
+        const rows: DocumentRef[] = [];
+        try {
+          while (stmt.step()) {
+            const row = stmt.getAsObject();
+            rows.push({
+              sha256: String(row.sha256),
+              name: String(row.name),
+              caseId: row.caseId === null ? null : Number(row.caseId),
+              caseTitle: row.caseTitle === null ? null : String(row.caseTitle),
+            });
+          }
+        } finally {
+          stmt.free();
+        }
+        return rows;
+      } catch (error) {
+        throw new BackupError('DATABASE_CORRUPT', `list documents ${path}: the database is damaged (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+      } finally {
+        handle?.close();
+      }
+    },
     write: async (sql, params) => {
       const handle = await live();
       handle.run(sql, params);
@@ -124,6 +158,20 @@ export function createSqlJsDatabase(fs: FileSystem, dataDir: string, supported =
   };
   return api;
 }
+
+const SQLITE_MAGIC = 'SQLite format 3\u0000';
+
+/**
+ * One query whatever the number of hashes: they go in as one JSON array (json_each), so
+ * SQLite's limit on bound variables never applies, and the order and limit hold overall.
+ * Documents with no case sort last; id breaks ties so the order is the same every time.
+ * (The better-sqlite3 adapter runs the same query.)
+ */
+const DOCUMENTS_IN_SQL = `SELECT d.sha256 AS sha256, d.name AS name, d.case_id AS caseId, c.title AS caseTitle
+  FROM documents d LEFT JOIN cases c ON c.id = d.case_id
+  WHERE d.sha256 IN (SELECT value FROM json_each(?))
+  ORDER BY d.case_id IS NULL, d.case_id, d.name, d.id
+  LIMIT ?`;
 
 function pragmaText(handle: SqlJsDb, pragma: 'quick_check' | 'integrity_check'): string {
   return handle.exec(`PRAGMA ${pragma}`).flatMap((r) => r.values.map((v) => String(v[0]))).join('; ');
