@@ -299,7 +299,7 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
         const stat = await deps.fs.stat(path);
         return { fileName: deps.fs.basename(path), size: stat.size, metadata: backup.metadata };
       } finally {
-        await backup.reader.close();
+        await backup.close();
       }
     }),
 

@@ -47,4 +47,6 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   DEST_NOT_FOUND: 'The copy destination does not exist',
   DEST_FILE_TOO_LARGE: 'The copy destination cannot hold a file this large',
   COPY_MISMATCH: 'The copy does not match the backup',
+  POOL_OBJECT_MISSING: 'Documents of this backup are missing from its pool',
+  POOL_OBJECT_DAMAGED: 'Documents of this backup are damaged in its pool',
 };

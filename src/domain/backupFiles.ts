@@ -42,3 +42,39 @@ export function dateFromFileName(name: string): Date | null {
   const date = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`);
   return Number.isNaN(date.getTime()) ? null : date;
 }
+
+/** The backup dir's pool (pool.ts): the documents of incremental backups, in packs. */
+export const POOL_DIR = 'pool';
+const PACK_NAME = /^([0-9a-f]{64})\.zip(\.age)?$/;
+
+/** A pool pack: `<sha256 of the file>.zip`, or `.zip.age` when encrypted. Its name is its checksum. */
+export function isPackFileName(name: string): boolean {
+  return PACK_NAME.test(name);
+}
+
+/** The SHA-256 a pack's name says its bytes have. */
+export function packChecksum(name: string): string {
+  return PACK_NAME.exec(name)![1]!;
+}
+
+/**
+ * The sidecar of an incremental backup: its own line, then one per pool pack it needs,
+ * `<sha256>  pool/<name>`, so `sha256sum -c` in the backup dir checks the backup and its
+ * packs, and the pool's collector learns what a backup needs without opening it (an
+ * encrypted one needs no key for that).
+ */
+export function sidecarText(sha256: string, fileName: string, packs: readonly string[] = []): string {
+  return sidecarLine(sha256, fileName) + packs.map((name) => sidecarLine(packChecksum(name), `${POOL_DIR}/${name}`)).join('');
+}
+
+/** The pool packs a sidecar lists (after its first line); null if a line is not one of ours. */
+export function packsOfSidecar(text: string): string[] | null {
+  const lines = text.split('\n').filter((line) => line.length > 0).slice(1);
+  const packs: string[] = [];
+  for (const line of lines) {
+    const match = /^([0-9a-f]{64}) [ *]pool\/(.+)$/.exec(line);
+    if (!match || !isPackFileName(match[2]!) || packChecksum(match[2]!) !== match[1]) return null;
+    packs.push(match[2]!);
+  }
+  return packs;
+}

@@ -6,7 +6,7 @@
  * was made for, from the keyring's record. A plaintext ZIP is opened exactly as before.
  */
 import type { ArchiveReader } from '../ports/archive.ts';
-import type { DecryptingHandle } from '../ports/encryption.ts';
+import type { DecryptingHandle, SecretKey } from '../ports/encryption.ts';
 import type { BackupConfig, BackupDeps, RunOptions, Unlock } from './deps.ts';
 import { BackupError } from './errors.ts';
 import { SIDECAR_SUFFIX, isEncryptedFileName, parseSidecar } from './backupFiles.ts';
@@ -16,18 +16,21 @@ export interface OpenedArchive {
   readonly reader: ArchiveReader;
   /** The decrypting view the reader reads through, for an encrypted backup. */
   readonly decrypting: DecryptingHandle | null;
+  /** The keys that opened it (an encrypted backup's pool packs open with the same, unlocked once). */
+  readonly keys: readonly SecretKey[] | null;
 }
 
-export async function openArchive(deps: BackupDeps, config: BackupConfig, path: string, op: string, unlock: Unlock | undefined): Promise<OpenedArchive> {
+/** `keys`: already unlocked (a backup's pool packs after the backup); otherwise `unlock`'s are. */
+export async function openArchive(deps: BackupDeps, config: BackupConfig, path: string, op: string, unlock: Unlock | undefined, keys?: readonly SecretKey[] | null): Promise<OpenedArchive> {
   if (!isEncryptedFileName(path)) {
     try {
-      return { reader: await deps.archive.open(path), decrypting: null };
+      return { reader: await deps.archive.open(path), decrypting: null, keys: keys ?? null };
     } catch (error) {
       // A renamed encrypted backup: say what it is rather than "not a ZIP".
       if (!(error instanceof BackupError && error.code === 'NOT_A_ZIP') || !(await startsEncrypted(deps, path))) throw error;
     }
   }
-  return openEncrypted(deps, config, path, op, unlock);
+  return openEncrypted(deps, config, path, op, unlock, keys ?? null);
 }
 
 async function startsEncrypted(deps: BackupDeps, path: string): Promise<boolean> {
@@ -40,10 +43,10 @@ async function startsEncrypted(deps: BackupDeps, path: string): Promise<boolean>
   }
 }
 
-async function openEncrypted(deps: BackupDeps, config: BackupConfig, path: string, op: string, unlock: Unlock | undefined): Promise<OpenedArchive> {
+async function openEncrypted(deps: BackupDeps, config: BackupConfig, path: string, op: string, unlock: Unlock | undefined, given: readonly SecretKey[] | null): Promise<OpenedArchive> {
   const name = deps.fs.basename(path);
   if (!deps.encryption) throw new BackupError('UNSUPPORTED', `${op}: ${name} is encrypted, and this build of casevault has no encryption`);
-  const keys = await keysFor(deps, config, path, unlock, op);
+  const keys = given ?? (await keysFor(deps, config, path, unlock, op));
   const inner = await deps.fs.openRead(path);
   let decrypting: DecryptingHandle;
   try {
@@ -61,7 +64,7 @@ async function openEncrypted(deps: BackupDeps, config: BackupConfig, path: strin
     }
     throw error;
   }
-  return { reader: await deps.archive.openHandle(decrypting, path), decrypting };
+  return { reader: await deps.archive.openHandle(decrypting, path), decrypting, keys };
 }
 
 /**

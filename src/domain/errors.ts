@@ -43,6 +43,8 @@ export const ERROR_CODES = [
   'DEST_NOT_FOUND',
   'DEST_FILE_TOO_LARGE',
   'COPY_MISMATCH',
+  'POOL_OBJECT_MISSING',
+  'POOL_OBJECT_DAMAGED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

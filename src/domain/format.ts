@@ -6,7 +6,8 @@
  */
 import type { Counts } from '../ports/database.ts';
 import { BackupError } from './errors.ts';
-import { FORMAT_VERSION, classifyEntryName, isSha256Hex, type DataEntryKind } from './layout.ts';
+import { FORMAT_VERSION, FULL_FORMAT_VERSION, INCREMENTAL_FORMAT_VERSION, classifyEntryName, isSha256Hex, type DataEntryKind } from './layout.ts';
+import { isPackFileName } from './backupFiles.ts';
 import type { ExportOptions } from './options.ts';
 
 export interface BackupCounts extends Counts {
@@ -45,14 +46,26 @@ export interface ManifestEntry {
   readonly path: string;
   readonly size: number;
   readonly sha256: string;
+  /** Format 2: the index in `packs` of the pool pack that holds this document (documents only; the rest is in the backup's own ZIP). */
+  readonly pack?: number;
+}
+
+/** A pool pack an incremental backup's documents are in: `pool/<name>`, whose name is its SHA-256 (pool.ts). */
+export interface ManifestPack {
+  readonly name: string;
+  readonly size: number;
 }
 
 export interface Manifest {
   readonly formatVersion: number;
   readonly entries: readonly ManifestEntry[];
+  /** Format 2 only. */
+  readonly packs?: readonly ManifestPack[];
 }
 
 export function buildMetadata(input: {
+  /** FULL_FORMAT_VERSION by default; INCREMENTAL_FORMAT_VERSION for a backup whose documents are in the pool. */
+  formatVersion?: number;
   createdAt: Date;
   appVersion: string;
   schemaVersion: number | null;
@@ -61,9 +74,10 @@ export function buildMetadata(input: {
   checksum: string;
 }): BackupMetadata {
   const { counts, options } = input;
+  const formatVersion = input.formatVersion ?? FULL_FORMAT_VERSION;
   return {
-    formatVersion: FORMAT_VERSION,
-    version: String(FORMAT_VERSION),
+    formatVersion,
+    version: String(formatVersion),
     createdAt: input.createdAt.toISOString(),
     appVersion: input.appVersion,
     databaseVersion: input.schemaVersion === null ? null : String(input.schemaVersion),
@@ -135,29 +149,60 @@ export interface ParsedManifestEntry extends ManifestEntry {
   readonly kind: DataEntryKind;
 }
 
-/** Validates the parsed manifest.json: every path a data entry of format 1, listed once. */
-export function parseManifest(value: unknown, operation: string): ParsedManifestEntry[] {
+export interface ParsedManifest {
+  readonly entries: readonly ParsedManifestEntry[];
+  /** The pool packs a format-2 backup's documents are in ([] in format 1). */
+  readonly packs: readonly ManifestPack[];
+}
+
+/**
+ * Validates the parsed manifest.json of a backup whose metadata says `formatVersion`: every
+ * path a data entry, listed once. In format 2 every document names its pack (an index into
+ * `packs`, each a pool pack's name listed once) and nothing else does; in format 1 there are no packs.
+ */
+export function parseManifest(value: unknown, operation: string, formatVersion: number = FULL_FORMAT_VERSION): ParsedManifest {
   const bad = (detail: string) => new BackupError('INVALID_MANIFEST', `${operation}: manifest.json: ${detail}`);
   if (!isRecord(value) || !Array.isArray(value.entries)) throw bad('must be an object with an "entries" list');
-  if (value.formatVersion !== FORMAT_VERSION) throw bad(`formatVersion must be ${FORMAT_VERSION}`);
+  if (value.formatVersion !== formatVersion) throw bad(`formatVersion must be ${formatVersion}, as the metadata says`);
+  const incremental = formatVersion === INCREMENTAL_FORMAT_VERSION;
+  const packs: ManifestPack[] = [];
+  if (incremental) {
+    if (!Array.isArray(value.packs)) throw bad('an incremental backup needs a "packs" list');
+    const names = new Set<string>();
+    for (const [i, pack] of (value.packs as unknown[]).entries()) {
+      if (!isRecord(pack) || typeof pack.name !== 'string' || !isPackFileName(pack.name)) throw bad(`pack ${i} is not a pool pack's name (<sha256>.zip or .zip.age)`);
+      if (!isCount(pack.size)) throw bad(`pack ${pack.name} has no valid size`);
+      if (names.has(pack.name)) throw bad(`pack ${pack.name} is listed twice`);
+      names.add(pack.name);
+      packs.push({ name: pack.name, size: pack.size });
+    }
+  } else if (value.packs !== undefined) {
+    throw bad(`format ${formatVersion} has no packs`);
+  }
   const seen = new Set<string>();
   const entries: ParsedManifestEntry[] = [];
   for (const [i, entry] of (value.entries as unknown[]).entries()) {
     if (!isRecord(entry)) throw bad(`entry ${i} is not an object`);
-    const { path, size, sha256 } = entry;
+    const { path, size, sha256, pack } = entry;
     if (typeof path !== 'string') throw bad(`entry ${i} has no path`);
     if (!isCount(size)) throw bad(`entry ${path} has no valid size`);
     if (typeof sha256 !== 'string' || !isSha256Hex(sha256)) throw bad(`entry ${path} has no valid sha256`);
     const kind = classifyEntryName(path);
-    if (kind !== 'database' && kind !== 'settings' && kind !== 'document') throw bad(`entry ${i} has a path format 1 does not have`);
+    if (kind !== 'database' && kind !== 'settings' && kind !== 'document') throw bad(`entry ${i} has a path format ${formatVersion} does not have`);
     if (seen.has(path)) throw bad(`${path} is listed twice`);
     seen.add(path);
     if (kind === 'document' && !path.endsWith(sha256)) {
       throw new BackupError('CHECKSUM_MISMATCH', `${operation}: manifest.json: ${path} is listed with SHA-256 ${sha256}, not its name`);
     }
-    entries.push({ path, size, sha256, kind });
+    if (incremental && kind === 'document') {
+      if (!isCount(pack) || pack >= packs.length) throw bad(`document ${path} names no pack of the "packs" list`);
+      entries.push({ path, size, sha256, kind, pack });
+    } else {
+      if (pack !== undefined) throw bad(`${path} names a pack; only an incremental backup's documents are in the pool`);
+      entries.push({ path, size, sha256, kind });
+    }
   }
-  return entries;
+  return { entries, packs };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

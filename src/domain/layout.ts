@@ -4,7 +4,12 @@ export const SETTINGS_FILE = 'settings.json';
 export const FILES_DIR = 'files';
 export const METADATA_ENTRY = 'backup-metadata.json';
 export const MANIFEST_ENTRY = 'manifest.json';
-export const FORMAT_VERSION = 1;
+/** The newest backup format this version reads: 1 (a self-contained ZIP) and 2 (incremental: documents in the pool). */
+export const FORMAT_VERSION = 2;
+/** A full backup: every entry in the one ZIP (the seed's format, what `export` and a portable copy write). */
+export const FULL_FORMAT_VERSION = 1;
+/** An incremental backup: database, settings, manifest and metadata in a small ZIP, the documents in the backup dir's pool (pool.ts). */
+export const INCREMENTAL_FORMAT_VERSION = 2;
 
 /** SQLite's side files: never carried into a backup, never replayed onto a restored database. */
 export const DATABASE_SIDE_FILES = [`${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, `${DATABASE_FILE}-journal`];

@@ -6,7 +6,7 @@
  */
 import type { BackupConfig, BackupDeps } from './deps.ts';
 import { BackupError } from './errors.ts';
-import { PARTIAL_SUFFIX, SIDECAR_SUFFIX, SNAPSHOT_FILE, VERIFY_SCRATCH_PREFIX, dateFromFileName, exportScratchDir, isBackupFileName, isEncryptedFileName, parseSidecar } from './backupFiles.ts';
+import { POOL_DIR, PARTIAL_SUFFIX, SIDECAR_SUFFIX, SNAPSHOT_FILE, VERIFY_SCRATCH_PREFIX, dateFromFileName, exportScratchDir, isBackupFileName, isEncryptedFileName, parseSidecar } from './backupFiles.ts';
 
 export interface BackupListing {
   readonly fileName: string;
@@ -77,12 +77,18 @@ export async function findExportLeftovers(deps: BackupDeps, config: BackupConfig
   if (!(await fs.exists(config.backupDir))) return [];
   const names = await fs.readdir(config.backupDir);
   const present = new Set(names);
-  return names.filter((name) => {
+  const leftovers = names.filter((name) => {
     const orphanSidecar = name.endsWith(SIDECAR_SUFFIX) && !present.has(name.slice(0, -SIDECAR_SUFFIX.length));
     // The snapshot, and the side files SQLite writes beside it while VACUUM INTO runs.
     const snapshot = SNAPSHOT_FILE.test(name);
     return name.endsWith(PARTIAL_SUFFIX) || snapshot || orphanSidecar;
   });
+  // A pool pack an interrupted incremental export was writing.
+  const pool = fs.join(config.backupDir, POOL_DIR);
+  if (present.has(POOL_DIR) && (await fs.stat(pool)).kind === 'directory') {
+    for (const name of await fs.readdir(pool)) if (name.endsWith(PARTIAL_SUFFIX)) leftovers.push(`${POOL_DIR}/${name}`);
+  }
+  return leftovers;
 }
 
 /**

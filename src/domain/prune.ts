@@ -23,6 +23,7 @@ import { timeZoneOf } from './localTime.ts';
 import { readPolicy, type Policy } from './policy.ts';
 import { decideRetention, type RetentionDecision } from './retention.ts';
 import { forgetMissingRecipients } from './keys.ts';
+import { collectPool, type PoolCollection } from './pool.ts';
 
 export const DELETING_SUFFIX = '.deleting';
 
@@ -33,6 +34,12 @@ export interface PruneOptions {
   readonly policy?: Policy;
   /** IANA zone for the local hours, days, weeks…; by default the clock's. */
   readonly timeZone?: string;
+  /**
+   * Runs the pool's collection after the deletions (the composition wraps it in the backup
+   * dir's export lock, so no export is in flight; null when another process's export holds
+   * it: the next prune collects). By default collectPool as it is.
+   */
+  readonly collect?: () => Promise<PoolCollection | null>;
 }
 
 export interface PruneResult {
@@ -42,6 +49,8 @@ export interface PruneResult {
   readonly decision: RetentionDecision;
   /** What was deleted (nothing in a dry run). */
   readonly deleted: readonly BackupListing[];
+  /** The pool's collection after the deletions: packs no kept backup needs any more (null: none ran). */
+  readonly pool: PoolCollection | null;
 }
 
 /** Decides which backups the policy keeps; the pure part of prune, for `prune --dry-run` and the page. */
@@ -61,7 +70,7 @@ export async function pruneBackups(deps: BackupDeps, config: BackupConfig, optio
   const dryRun = options.dryRun === true;
   if (!dryRun) await finishInterruptedPrunes(deps, config);
   const { decision, backups, timeZone } = await planPrune(deps, config, options);
-  if (dryRun) return { dryRun, timeZone, decision, deleted: [] };
+  if (dryRun) return { dryRun, timeZone, decision, deleted: [], pool: null };
 
   const dropped = new Set(decision.drop);
   // Oldest first: if a deletion fails, what remains is the newer part of the history.
@@ -84,7 +93,17 @@ export async function pruneBackups(deps: BackupDeps, config: BackupConfig, optio
     await audit(deps, config, backup, null);
   }
   await settle();
-  return { dryRun, timeZone, decision, deleted };
+  return { dryRun, timeZone, decision, deleted, pool: await collectAfter(deps, config, options.collect) };
+}
+
+/** The pool's collection after deletions; its failure is reported in the result, never a failure of the deletions before it. */
+export async function collectAfter(deps: BackupDeps, config: BackupConfig, collect?: () => Promise<PoolCollection | null>): Promise<PoolCollection | null> {
+  try {
+    return await (collect ?? (() => collectPool(deps, config)))();
+  } catch (error) {
+    deps.log?.('prune: collecting the pool failed', error);
+    return { removed: [], bytesFreed: 0, skipped: `collecting the pool failed (${toBackupError(error, 'prune').message}); the next prune tries again` };
+  }
 }
 
 /** Deletes one backup and its sidecar in the crash-safe order above (the caller fsyncs the folder at the end). */

@@ -10,15 +10,20 @@ import type { ArchiveEntry, ArchiveReader } from '../ports/archive.ts';
 import type { WriteHandle } from '../ports/fileSystem.ts';
 import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
 import { BackupError, throwIfCancelled } from './errors.ts';
-import { decodeJson, parseManifest, parseMetadata, type BackupMetadata, type ParsedManifestEntry } from './format.ts';
+import { decodeJson, parseManifest, parseMetadata, type BackupMetadata, type ManifestPack, type ParsedManifestEntry } from './format.ts';
 import { MANIFEST_ENTRY, METADATA_ENTRY, classifyEntryName, nameCollisions, printableName, unsafeNameReason } from './layout.ts';
 import { byteProgress, noProgress, type ProgressPhase } from './progress.ts';
 import { readAll } from './streams.ts';
 import type { DecryptingHandle } from '../ports/encryption.ts';
 import type { Unlock } from './deps.ts';
 import { openArchive } from './encryptedBackup.ts';
+import type { SecretKey } from '../ports/encryption.ts';
+import { INCREMENTAL_FORMAT_VERSION } from './layout.ts';
+import { POOL_DIR } from './backupFiles.ts';
+import { poolDirOf } from './pool.ts';
 
 export interface OpenedBackup {
+  /** The backup's own ZIP (for an incremental backup, the small one: database, settings, manifest, metadata). */
   readonly reader: ArchiveReader;
   readonly metadata: BackupMetadata;
   readonly manifest: readonly ParsedManifestEntry[];
@@ -27,6 +32,34 @@ export interface OpenedBackup {
   readonly totalBytes: number;
   /** For an encrypted backup, the decrypting view the reader reads through (encryptedBackup.ts). */
   readonly decrypting: DecryptingHandle | null;
+  /** An incremental backup's pool packs, opened and checked (pool.ts); [] for a full backup. */
+  readonly packs: readonly OpenedPack[];
+  /** What is wrong with its packs: reported (POOL_OBJECT_*) once the database is out, so the message can name the cases. */
+  readonly poolProblems: readonly PoolProblem[];
+  /** Where an item's bytes are: the backup's own ZIP, or its pack. */
+  locate(item: ParsedManifestEntry): { readonly reader: ArchiveReader; readonly entry: ArchiveEntry };
+  /** Closes the backup's reader and its packs'. */
+  close(): Promise<void>;
+}
+
+/** A pool pack an incremental backup needs, opened: `reader` null when it is missing or damaged (see `poolProblems`). */
+export interface OpenedPack {
+  readonly name: string;
+  readonly path: string;
+  readonly listed: ManifestPack;
+  readonly reader: ArchiveReader | null;
+  readonly decrypting: DecryptingHandle | null;
+  readonly entries: ReadonlyMap<string, ArchiveEntry>;
+}
+
+export interface PoolProblem {
+  readonly code: 'POOL_OBJECT_MISSING' | 'POOL_OBJECT_DAMAGED';
+  readonly pack: string;
+  /** What is wrong, for the message. */
+  readonly detail: string;
+  /** The backup's documents it affects (paths). */
+  readonly documents: readonly string[];
+  readonly cause?: unknown;
 }
 
 /** Opens and checks a backup; the caller closes `reader`. */
@@ -39,7 +72,12 @@ export async function openBackup(deps: BackupDeps, config: BackupConfig, path: s
   });
   if (stat.kind !== 'file') throw new BackupError('INVALID_INPUT', `${op}: ${path} is not a regular file`);
   if (stat.size === 0) throw new BackupError('NOT_A_ZIP', `${op}: ${path} is empty (0 bytes), not a backup`);
-  const { reader, decrypting } = await openArchive(deps, config, path, op, unlock);
+  const { reader, decrypting, keys } = await openArchive(deps, config, path, op, unlock);
+  const packs: OpenedPack[] = [];
+  const closeAll = async () => {
+    await reader.close();
+    for (const pack of packs) await pack.reader?.close().catch(() => {});
+  };
   try {
     const entries = checkEntries(reader.entries, config, op);
     const metadataEntry = entries.get(METADATA_ENTRY);
@@ -57,18 +95,103 @@ export async function openBackup(deps: BackupDeps, config: BackupConfig, path: s
         `${op}: ${MANIFEST_ENTRY} has SHA-256 ${manifestSha}, but the metadata says ${metadata.checksum}; the backup was changed after it was made`,
       );
     }
-    const manifest = parseManifest(decodeJson(manifestBytes, `${op}: ${MANIFEST_ENTRY}`), op);
+    const parsed = parseManifest(decodeJson(manifestBytes, `${op}: ${MANIFEST_ENTRY}`), op, metadata.formatVersion);
+    const manifest = parsed.entries;
     const totalBytes = checkManifestAgainstEntries(manifest, entries, metadata, op);
+    if (totalBytes > config.limits.maxTotalBytes) {
+      throw new BackupError('TOO_LARGE', `${op}: the backup would unpack to more than ${config.limits.maxTotalBytes} bytes, the limit`);
+    }
     if (metadata.schemaVersion !== null && metadata.schemaVersion > deps.db.supportedSchemaVersion) {
       throw new BackupError(
         'NEWER_VERSION',
         `${op}: the backup's database has schema version ${metadata.schemaVersion}; this version of the app supports up to ${deps.db.supportedSchemaVersion}. Update the app to restore it.`,
       );
     }
-    return { reader, metadata, manifest, entries, totalBytes, decrypting };
+    const problems: PoolProblem[] = [];
+    if (metadata.formatVersion === INCREMENTAL_FORMAT_VERSION) {
+      await openPacks(deps, config, path, op, unlock, keys, parsed.packs, manifest, packs, problems);
+    }
+    const locate = (item: ParsedManifestEntry) => {
+      if (item.pack === undefined) return { reader, entry: entries.get(item.path)! };
+      const pack = packs[item.pack]!;
+      return { reader: pack.reader!, entry: pack.entries.get(item.path)! };
+    };
+    return { reader, metadata, manifest, entries, totalBytes, decrypting, packs, poolProblems: problems, locate, close: closeAll };
   } catch (error) {
-    await reader.close();
+    await closeAll();
     throw error;
+  }
+}
+
+/**
+ * Opens each pool pack an incremental backup lists, with every check a backup's own ZIP gets
+ * (a pack is untrusted input: names, types, limits, methods) and only documents in it, then
+ * finds each of the backup's documents in its pack at the manifest's size. What is wrong is
+ * collected in `problems` rather than thrown: the message names the cases, which needs the
+ * backup's database out first (extractEntries).
+ */
+async function openPacks(
+  deps: BackupDeps,
+  config: BackupConfig,
+  backupPath: string,
+  op: string,
+  unlock: Unlock | undefined,
+  keys: readonly SecretKey[] | null,
+  listed: readonly ManifestPack[],
+  manifest: readonly ParsedManifestEntry[],
+  packs: OpenedPack[],
+  problems: PoolProblem[],
+): Promise<void> {
+  const dir = poolDirOf(deps, backupPath);
+  const documentsOf = new Map<number, ParsedManifestEntry[]>();
+  for (const item of manifest) if (item.pack !== undefined) documentsOf.set(item.pack, [...(documentsOf.get(item.pack) ?? []), item]);
+  let unlocked = keys;
+  for (const [index, pack] of listed.entries()) {
+    const path = deps.fs.join(dir, pack.name);
+    const documents = documentsOf.get(index) ?? [];
+    const problem = (code: PoolProblem['code'], detail: string, affected: readonly ParsedManifestEntry[] = documents, cause?: unknown) =>
+      problems.push({ code, pack: pack.name, detail, documents: affected.map((d) => d.path), ...(cause === undefined ? {} : { cause }) });
+    const none: OpenedPack = { name: pack.name, path, listed: pack, reader: null, decrypting: null, entries: new Map() };
+    if (!(await deps.fs.exists(path))) {
+      packs.push(none);
+      problem('POOL_OBJECT_MISSING', `${POOL_DIR}/${pack.name} is not in ${dir}`);
+      continue;
+    }
+    const stat = await deps.fs.stat(path);
+    if (stat.kind !== 'file' || stat.size !== pack.size) {
+      packs.push(none);
+      problem('POOL_OBJECT_DAMAGED', `${POOL_DIR}/${pack.name} is ${stat.kind === 'file' ? `${stat.size} bytes, the manifest says ${pack.size}` : `a ${stat.kind}, not a file`}`);
+      continue;
+    }
+    let opened;
+    try {
+      opened = await openArchive(deps, config, path, op, unlock, unlocked);
+    } catch (error) {
+      // No key, a wrong key or password: the backup's own problem, not the pack's.
+      if (error instanceof BackupError && ['ENCRYPTED_NEEDS_KEY', 'WRONG_KEY', 'WRONG_PASSWORD', 'KEY_FILE_DAMAGED', 'ENCRYPTION_UNAVAILABLE'].includes(error.code)) throw error;
+      packs.push(none);
+      problem('POOL_OBJECT_DAMAGED', `${POOL_DIR}/${pack.name} cannot be read: ${error instanceof Error ? error.message : String(error)}`, documents, error);
+      continue;
+    }
+    unlocked = opened.keys;
+    let entries: Map<string, ArchiveEntry>;
+    try {
+      entries = checkEntries(opened.reader.entries, config, `${op}: ${POOL_DIR}/${pack.name}`);
+      for (const name of entries.keys()) {
+        const kind = classifyEntryName(name);
+        if (kind !== 'document' && kind !== 'directory') throw new BackupError('UNEXPECTED_ENTRY', `${op}: ${POOL_DIR}/${pack.name}: entry "${printableName(name)}" is not a document; a pool pack holds documents only`);
+      }
+    } catch (error) {
+      await opened.reader.close().catch(() => {});
+      packs.push(none);
+      problem('POOL_OBJECT_DAMAGED', error instanceof Error ? error.message : String(error), documents, error);
+      continue;
+    }
+    packs.push({ name: pack.name, path, listed: pack, reader: opened.reader, decrypting: opened.decrypting, entries });
+    const absent = documents.filter((d) => !entries.has(d.path));
+    if (absent.length > 0) problem('POOL_OBJECT_MISSING', `${POOL_DIR}/${pack.name} does not hold ${absent.length} of the documents the manifest says it does`, absent);
+    const wrongSize = documents.filter((d) => entries.has(d.path) && entries.get(d.path)!.uncompressedSize !== d.size);
+    if (wrongSize.length > 0) problem('POOL_OBJECT_DAMAGED', `${POOL_DIR}/${pack.name} holds ${wrongSize.length} of the documents at another size than the manifest's`, wrongSize);
   }
 }
 
@@ -151,9 +274,10 @@ function checkManifestAgainstEntries(
   let documentBytes = 0;
   let hasDatabase = false;
   for (const item of manifest) {
-    const entry = entries.get(item.path);
-    if (!entry) throw new BackupError('INVALID_MANIFEST', `${op}: the manifest lists ${item.path}, but the backup does not contain it`);
-    if (entry.uncompressedSize !== item.size) {
+    // A document in a pool pack is checked against its pack (openPacks).
+    const entry = item.pack === undefined ? entries.get(item.path) : undefined;
+    if (item.pack === undefined && !entry) throw new BackupError('INVALID_MANIFEST', `${op}: the manifest lists ${item.path}, but the backup does not contain it`);
+    if (entry && entry.uncompressedSize !== item.size) {
       throw new BackupError('CORRUPT_ENTRY', `${op}: entry ${item.path}: the manifest says ${item.size} bytes, the ZIP says ${entry.uncompressedSize}`);
     }
     total += item.size;
@@ -211,18 +335,21 @@ export async function extractEntries(
   op: string,
   run: RunOptions,
   inFlight: { readonly large: number; readonly small: number } = ENTRIES_IN_FLIGHT.restore,
+  /** Where the sink writes the database: a pool problem's message names the cases from it. */
+  databasePath?: string,
 ): Promise<void> {
   const progress = byteProgress(phase, backup.totalBytes, run.onProgress ?? noProgress);
   let failure: { error: unknown } | undefined;
   const stopped = new Error('stopped: another entry failed');
+  let databaseOut = false;
   const extractOne = async (item: ParsedManifestEntry) => {
     throwIfCancelled(run.signal, op);
-    const entry = backup.entries.get(item.path)!;
+    const { reader, entry } = backup.locate(item);
     const out = await sink(item);
     try {
       const hash = deps.hashing.sha256();
       let size = 0;
-      for await (const chunk of backup.reader.openEntry(entry)) {
+      for await (const chunk of reader.openEntry(entry)) {
         throwIfCancelled(run.signal, op);
         if (failure) throw stopped;
         size += chunk.byteLength;
@@ -239,11 +366,30 @@ export async function extractEntries(
         throw new BackupError('CHECKSUM_MISMATCH', `${op}: entry ${item.path}: SHA-256 is ${sha256}, the manifest says ${item.sha256}`);
       }
       if (out) await out.close();
+      if (item.kind === 'database') databaseOut = true;
     } catch (error) {
       if (out) await out.abort();
       throw error;
     }
   };
+  const database = backup.manifest.find((item) => item.kind === 'database');
+  /** The backup's database out (for the cases a pool problem affects), if it can be. */
+  const databaseForNames = async (): Promise<string | null> => {
+    if (!databasePath || !database) return null;
+    if (!databaseOut) {
+      failure = undefined;
+      try {
+        await extractOne(database);
+      } catch {
+        return null;
+      }
+    }
+    return databasePath;
+  };
+  if (backup.poolProblems.length > 0) {
+    // Found when the packs were opened: nothing of the documents is extracted.
+    throw await poolFailure(deps, backup.poolProblems, await databaseForNames(), op);
+  }
   const budget = inFlight.large * ENTRY_WEIGHT_MAX;
   const weight = (item: ParsedManifestEntry) => Math.max(1, Math.min(item.size, ENTRY_WEIGHT_MAX));
   const order = extractionOrder(backup, weight);
@@ -251,6 +397,7 @@ export async function extractEntries(
   let next = 0;
   let running = 0;
   let used = 0;
+  let failedItem: ParsedManifestEntry | undefined;
   await new Promise<void>((resolve) => {
     const start = () => {
       while (!failure && next < order.length && running < limit && (running === 0 || used + weight(order[next]!) <= budget)) {
@@ -260,7 +407,10 @@ export async function extractEntries(
         used += weight(item);
         extractOne(item)
           .catch((error: unknown) => {
-            if (error !== stopped) failure ??= { error };
+            if (error !== stopped && !failure) {
+              failure = { error };
+              failedItem = item;
+            }
           })
           .finally(() => {
             running -= 1;
@@ -272,7 +422,47 @@ export async function extractEntries(
     };
     start();
   });
-  if (failure) throw failure.error;
+  if (failure) {
+    const { error } = failure;
+    // A document of a pool pack that fails its checks: the pack is damaged; say which documents and cases.
+    const item = failedItem;
+    if (item?.pack !== undefined && error instanceof BackupError && error.code !== 'CANCELLED' && !error.code.startsWith('POOL_') && !['NO_SPACE', 'IO_ERROR', 'PERMISSION_DENIED'].includes(error.code)) {
+      const pack = backup.packs[item.pack]!;
+      const problem: PoolProblem = { code: 'POOL_OBJECT_DAMAGED', pack: pack.name, detail: error.message, documents: [item.path], cause: error };
+      throw await poolFailure(deps, [problem], await databaseForNames(), op);
+    }
+    throw error;
+  }
+}
+
+/**
+ * POOL_OBJECT_MISSING or _DAMAGED (the first problem's code) naming the documents affected
+ * and, from the backup's database where it is out, the cases they belong to.
+ */
+export async function poolFailure(deps: BackupDeps, problems: readonly PoolProblem[], databasePath: string | null, op: string): Promise<BackupError> {
+  const first = problems[0]!;
+  const documents = [...new Set(problems.flatMap((p) => p.documents))];
+  let named: Awaited<ReturnType<BackupDeps['db']['documentsIn']>> = [];
+  if (databasePath) {
+    try {
+      named = await deps.db.documentsIn(databasePath, documents.map((d) => d.slice(-64)), 20);
+    } catch (error) {
+      deps.log?.(`${op}: naming the cases of the documents a pool problem affects failed`, error);
+    }
+  }
+  const cases = [...new Map(named.filter((d) => d.caseId !== null).map((d) => [d.caseId, `"${d.caseTitle ?? 'untitled'}" (case ${d.caseId})`])).values()];
+  const shown = documents.slice(0, 5).map((path) => {
+    const doc = named.find((d) => path.endsWith(d.sha256));
+    return doc ? `${path} ("${doc.name}")` : path;
+  });
+  const more = documents.length > shown.length ? ` and ${documents.length - shown.length} more` : '';
+  const what = first.code === 'POOL_OBJECT_MISSING' ? 'missing from' : 'damaged in';
+  const message =
+    `${op}: ${documents.length} document${documents.length === 1 ? '' : 's'} of this backup ${documents.length === 1 ? 'is' : 'are'} ${what} its pool: ${problems.map((p) => p.detail).join('; ')}. ` +
+    `Affected: ${shown.join(', ')}${more}` +
+    (cases.length > 0 ? `, of ${cases.length === 1 ? 'case' : 'cases'} ${cases.slice(0, 10).join(', ')}${cases.length > 10 ? ` and ${cases.length - 10} more` : ''}` : '') +
+    '. Nothing was changed. Restore an older backup that does not need this pack, or a copy of the pool from another destination; `casevault verify` checks each backup.';
+  return new BackupError(first.code, message, first.cause === undefined ? undefined : { cause: first.cause });
 }
 
 /**
@@ -288,6 +478,8 @@ function extractionOrder(backup: OpenedBackup, weight: (item: ParsedManifestEntr
   const bySize = [...backup.manifest].sort((a, b) => b.size - a.size);
   if (!backup.decrypting) return bySize;
   const position = new Map(backup.reader.entries.map((entry, index) => [entry.name, index]));
+  // Pool documents (an incremental backup's) keep their pack's order after the backup's own entries.
+  for (const pack of backup.packs) pack.reader?.entries.forEach((entry, index) => position.set(entry.name, backup.reader.entries.length + index));
   const at = (item: ParsedManifestEntry) => position.get(item.path) ?? 0;
   const large = bySize.filter((item) => weight(item) >= ENTRY_WEIGHT_MAX);
   const small = backup.manifest.filter((item) => weight(item) < ENTRY_WEIGHT_MAX).sort((a, b) => at(a) - at(b));

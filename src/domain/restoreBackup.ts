@@ -65,7 +65,7 @@ export async function restoreFromZip(
         if (!created) folders.set(folder, (created = fs.mkdir(folder, { mode: 0o700 })));
         await created;
         return fs.openWrite(target, { mode: 0o600, exclusive: true });
-      }, 'extract', OP, run);
+      }, 'extract', OP, run, undefined, fs.join(paths.stagingDir, DATABASE_FILE));
       if (backup.metadata.options.includeDatabase) await checkStagedDatabase(deps, fs.join(paths.stagingDir, DATABASE_FILE));
       throwIfCancelled(run.signal, OP);
       await swapWithJobsStopped(deps, config, backup, paths.stagingDir, restoreId, run);
@@ -74,7 +74,7 @@ export async function restoreFromZip(
       await bestEffort(deps, `${OP}: removing ${paths.stagingDir}`, () => fs.remove(paths.stagingDir));
     }
   } finally {
-    await bestEffort(deps, `${OP}: closing ${path}`, () => backup.reader.close());
+    await bestEffort(deps, `${OP}: closing ${path}`, () => backup.close());
   }
   // The restore is committed: housekeeping from here on is reported, never a failure.
   const errors: string[] = [];

@@ -20,6 +20,7 @@
  * process holds what the backup needs) is not a failure: the run stops there, records
  * nothing (so it stays due) and says 'busy'; the caller waits and tries again.
  */
+import type { PoolCollection } from './pool.ts';
 import type { BackupConfig, BackupDeps, RunOptions, Unlock } from './deps.ts';
 import { readState, recordBackupRun, recordLiveCheck, recordNeedsKey, recordVerification, updateState, type RunTrigger, type Verification } from './backupState.ts';
 import { verifyOrNeedsKey } from './encryptedBackup.ts';
@@ -41,7 +42,9 @@ export interface RunDueOptions extends Pick<RunOptions, 'signal'> {
    * Makes a backup: the service's audited export (without its one-operation-at-a-time
    * wrapper: the run holds that already). Resolves with its file name.
    */
-  readonly exportNow: (options: ExportOptions, run: RunOptions) => Promise<{ readonly fileName: string }>;
+  readonly exportNow: (options: ExportOptions & { readonly incremental?: boolean }, run: RunOptions) => Promise<{ readonly fileName: string }>;
+  /** The pool's collection after a prune (the service's, under the export lock); by default collectPool as it is. */
+  readonly collect?: () => Promise<PoolCollection | null>;
   /** Verifies a backup (the new one, and a drill's); by default drill.ts's audited verify. */
   readonly verify?: (path: string, run: RunOptions) => Promise<unknown>;
   /**
@@ -120,7 +123,8 @@ export async function runDue(deps: BackupDeps, config: BackupConfig, options: Ru
         if (same !== null) {
           backup = { due, outcome: 'skipped-unchanged', fileName: same, failure: null, liveCheck };
         } else {
-          const made = await options.exportNow(policy.export, { signal: options.signal });
+          // Scheduled backups are incremental (issue 12): they store only the documents the pool lacks.
+          const made = await options.exportNow({ ...policy.export, incremental: true }, { signal: options.signal });
           backup = { due, outcome: 'ok', fileName: made.fileName, failure: null, liveCheck };
         }
       }
@@ -141,7 +145,7 @@ export async function runDue(deps: BackupDeps, config: BackupConfig, options: Ru
   let prune: RunDueReport['prune'] = null;
   if (backup.outcome === 'ok' && policy.retention.pruneAfterBackup) {
     try {
-      prune = { result: await pruneBackups(deps, config, { policy, timeZone }), failure: null };
+      prune = { result: await pruneBackups(deps, config, { policy, timeZone, ...(options.collect ? { collect: options.collect } : {}) }), failure: null };
     } catch (error) {
       prune = { result: null, failure: failureOf(error, 'prune') };
     }

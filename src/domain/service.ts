@@ -22,7 +22,8 @@ import { BackupError, isBackupError, toBackupError } from './errors.ts';
 import { exportNow, type ExportResult } from './exportBackup.ts';
 import { cleanBackupDir, getStatistics, listBackups, type BackupListing } from './listBackups.ts';
 import { POLICY_FILE, readPolicy, updatePolicy, writePolicy } from './policy.ts';
-import { deleteBackupFiles, finishInterruptedPrunes, forgetMissingBackups, pruneBackups, DELETING_SUFFIX } from './prune.ts';
+import { collectAfter, deleteBackupFiles, finishInterruptedPrunes, forgetMissingBackups, pruneBackups, DELETING_SUFFIX } from './prune.ts';
+import { collectPool } from './pool.ts';
 import { restoreFromZip } from './restoreBackup.ts';
 import { ranIntoBusy, runDue, type RunDueReport } from './runDue.ts';
 import { readStatus } from './status.ts';
@@ -59,6 +60,12 @@ type Activity = keyof typeof ACTIVITY;
 export interface ServiceHooks {
   /** Around every export (a manual one and a scheduled run's). */
   readonly aroundExport?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Around the pool's collection after a prune or a delete: the export's lock between
+   * processes, without its clean-up (an export in flight may be about to list a new pack);
+   * resolves null when another process holds it (the next prune collects).
+   */
+  readonly aroundCollect?: <T>(fn: () => Promise<T>) => Promise<T | null>;
   /** Around every copy to destinations (a manual one, a scheduled run's): the export's lock between processes, by default aroundExport. */
   readonly aroundCopy?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Around every verification (a manual one, a drill's, a scheduled run's). */
@@ -96,6 +103,8 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
   const aroundVerify = hooks.aroundVerify ?? pass;
   const aroundCopy = hooks.aroundCopy ?? aroundExport;
   const aroundRestore = hooks.aroundRestore ?? ((_operation, fn) => fn());
+  const aroundCollect = hooks.aroundCollect ?? ((fn) => fn());
+  const collect = () => aroundCollect(() => collectPool(deps, config));
   let running: Activity | null = null;
   let finished: () => void = () => {};
   let idle: Promise<void> = Promise.resolve();
@@ -257,6 +266,8 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
       exclusive('delete', () =>
         audited('delete', typeof fileName === 'string' ? fileName : null, async () => {
           const deleted = await deleteListedBackup(deps, config, fileName);
+          // The packs only it needed go too (a failure is logged; the next prune collects).
+          await collectAfter(deps, config, collect);
           // The backup is gone: a state that cannot be updated keeps a stale record, which the next prune forgets.
           try {
             await updateState(deps, config, (s) => (s.backups[deleted.fileName] ? forgetBackups(s, [deleted.fileName]) : s));
@@ -300,6 +311,7 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
             ...(request.signal ? { signal: request.signal } : {}),
             ...(request.unlock ? { unlock: request.unlock } : {}),
             exportNow: (options, run) => exportInner(options, run),
+            collect,
             verify: (path, run) => verifyInner(path, run),
             copy: (entry, run) => aroundCopy(() => copyAudited({ to: entry.name, prune: run.prune, ...(run.signal ? { signal: run.signal } : {}) })).then((r) => r[0]!),
           }),
@@ -311,7 +323,7 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
     },
     /** Applies the retention policy (prune.ts); a dry run decides and deletes nothing, and always runs. */
     prune: (options: { dryRun?: boolean } = {}) =>
-      options.dryRun ? pruneBackups(deps, config, { dryRun: true }) : exclusive('prune', () => pruneBackups(deps, config)),
+      options.dryRun ? pruneBackups(deps, config, { dryRun: true }) : exclusive('prune', () => pruneBackups(deps, config, { collect })),
     /** Re-verifies stored backups: the due ones within the drill's budget (or the longest unverified), or all. */
     drill: (options: { all?: boolean } & RunOptions = {}) =>
       exclusive('drill', () =>

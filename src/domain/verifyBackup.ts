@@ -7,8 +7,8 @@ import type { BackupConfig, BackupDeps, RunOptions } from './deps.ts';
 import { compactTimestamp } from './deps.ts';
 import { BackupError } from './errors.ts';
 import type { BackupMetadata } from './format.ts';
-import { SIDECAR_SUFFIX, VERIFY_SCRATCH_PREFIX, exportScratchDir, parseSidecar } from './backupFiles.ts';
-import { ENTRIES_IN_FLIGHT, extractEntries, inspectBackupDatabase, openBackup } from './readBackup.ts';
+import { POOL_DIR, SIDECAR_SUFFIX, VERIFY_SCRATCH_PREFIX, exportScratchDir, packChecksum, packsOfSidecar, parseSidecar } from './backupFiles.ts';
+import { ENTRIES_IN_FLIGHT, extractEntries, inspectBackupDatabase, openBackup, poolFailure, type PoolProblem } from './readBackup.ts';
 
 export interface VerifyResult {
   readonly valid: true;
@@ -57,25 +57,54 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
     // The whole-file hash (for the sidecar) runs beside the extraction (the node adapter
     // hashes in a worker thread). When both fail, the sidecar's verdict is given, as when the
     // two ran one after the other.
+    // An incremental backup's packs are hashed whole too, one after the other in the same
+    // worker, against their names (a pack's name is its SHA-256).
+    const hashAll = async () => {
+      const own = await fs.hashFile(path, { signal: run.signal, operation: OP });
+      const damaged: PoolProblem[] = [];
+      for (const pack of backup.packs) {
+        if (!pack.reader) continue;
+        const { sha256 } = await fs.hashFile(pack.path, { signal: run.signal, operation: OP });
+        if (sha256 !== packChecksum(pack.name)) {
+          damaged.push({ code: 'POOL_OBJECT_DAMAGED', pack: pack.name, detail: `${POOL_DIR}/${pack.name} has SHA-256 ${sha256}, not the one its name says: it was damaged or altered`, documents: backup.manifest.filter((item) => item.pack !== undefined && backup.packs[item.pack] === pack).map((item) => item.path) });
+        }
+      }
+      return { ...own, damaged };
+    };
     const [whole, extracted] = await Promise.allSettled([
-      fs.hashFile(path, { signal: run.signal, operation: OP }),
-      extractEntries(deps, backup, async (item) => (item.kind === 'database' ? fs.openWrite(dbPath, { mode: 0o600, scratch: true }) : null), 'verify', OP, run, ENTRIES_IN_FLIGHT.verify),
+      hashAll(),
+      extractEntries(deps, backup, async (item) => (item.kind === 'database' ? fs.openWrite(dbPath, { mode: 0o600, scratch: true }) : null), 'verify', OP, run, ENTRIES_IN_FLIGHT.verify, dbPath),
     ]);
     // An encrypted backup: every chunk authenticated, also those the ZIP reader never read.
     // After the extraction, whose reads authenticated nearly all of them, so that this
     // decrypts only the rest: each chunk once, not once for the reader and again here.
-    const [authenticated] = await Promise.allSettled([backup.decrypting?.authenticateAll(run.signal ? { signal: run.signal } : {})]);
+    const authenticateAll = async () => {
+      const options = run.signal ? { signal: run.signal } : {};
+      await backup.decrypting?.authenticateAll(options);
+      for (const pack of backup.packs) await pack.decrypting?.authenticateAll(options);
+    };
+    const [authenticated] = await Promise.allSettled([authenticateAll()]);
     if (whole.status === 'rejected') throw whole.reason;
     const { sha256: checksum, size } = whole.value;
     const sidecarPath = `${path}${SIDECAR_SUFFIX}`;
     let sidecarChecked = false;
     if (await fs.exists(sidecarPath)) {
-      const expected = parseSidecar(new TextDecoder().decode(await fs.readFile(sidecarPath)));
+      const text = new TextDecoder().decode(await fs.readFile(sidecarPath));
+      const expected = parseSidecar(text);
       if (expected !== checksum) {
         throw new BackupError('CHECKSUM_MISMATCH', `${OP}: the file's SHA-256 is ${checksum}, its ${fs.basename(sidecarPath)} says ${expected ?? 'nothing readable'}`);
       }
+      // The collector keeps the packs a sidecar lists: it must list every pack the manifest needs.
+      const listed = packsOfSidecar(text);
+      const needed = backup.packs.map((p) => p.name);
+      if (listed === null || needed.some((name) => !listed.includes(name))) {
+        throw new BackupError('CHECKSUM_MISMATCH', `${OP}: ${fs.basename(sidecarPath)} does not list every pool pack the backup needs (${needed.filter((name) => !listed?.includes(name)).join(', ') || 'its lines are not readable'}); the pool's collector could remove them. Export a new backup`);
+      }
       sidecarChecked = true;
     }
+    // The extraction's own pool error names the document that failed to read; it goes first.
+    if (extracted.status === 'rejected' && extracted.reason instanceof BackupError && extracted.reason.code.startsWith('POOL_')) throw extracted.reason;
+    if (whole.value.damaged.length > 0) throw await poolFailure(deps, whole.value.damaged, (await fs.exists(dbPath)) ? dbPath : null, OP);
     if (authenticated.status === 'rejected') throw authenticated.reason;
     if (extracted.status === 'rejected') throw extracted.reason;
     if (backup.metadata.options.includeDatabase) {
@@ -102,7 +131,7 @@ export async function verifyBackup(deps: BackupDeps, config: BackupConfig, path:
       encrypted: backup.decrypting !== null,
     };
   } finally {
-    await backup.reader.close();
+    await backup.close();
     await fs.remove(scratch);
   }
 }

@@ -8,15 +8,19 @@ import { formatBytes, shellQuote } from '../output.ts';
 
 export const command: Command = {
   name: 'export',
-  usage: 'casevault export [--data-dir D] [--backup-dir B] [--no-database] [--no-files] [--no-metadata] [--level 0-9] [--json]',
+  usage: 'casevault export [--data-dir D] [--backup-dir B] [--incremental] [--no-database] [--no-files] [--no-metadata] [--level 0-9] [--json]',
   summary: 'write a new backup of the data dir into the backup dir',
   description:
     'Writes casevault-backup-<time>.zip (.zip.age, encrypted, once casevault key init has set up keys)\n' +
     'and its .sha256 beside it. The database is snapshotted\n' +
-    'while the app may keep writing; documents are re-hashed while they are archived.',
+    'while the app may keep writing; documents are re-hashed while they are archived.\n' +
+    'With --incremental (what scheduled backups do), the documents go into the backup dir\'s pool,\n' +
+    'each stored once: the backup is the database, the settings and a list of its documents,\n' +
+    'plus one new pack pool/<sha256>.zip of the documents the pool did not have yet.',
   flags: [
     DATA_DIR_FLAG,
     BACKUP_DIR_FLAG,
+    { name: 'incremental', kind: 'boolean', help: 'store only the documents no kept backup has (in the pool); the rest is listed' },
     { name: 'no-database', kind: 'boolean', help: 'leave the database out' },
     { name: 'no-files', kind: 'boolean', help: 'leave the documents out' },
     { name: 'no-metadata', kind: 'boolean', help: 'leave settings.json out' },
@@ -33,6 +37,7 @@ export const command: Command = {
       includeFiles: !hasFlag(args, 'no-files'),
       includeMetadata: !hasFlag(args, 'no-metadata'),
       ...(stringFlag(args, 'level') === undefined ? {} : { compressionLevel: requireLevel(stringFlag(args, 'level')) }),
+      ...(hasFlag(args, 'incremental') ? { incremental: true } : {}),
     };
     // 'if-free': exporting while the app runs is what the live snapshot is for.
     return withSystem(ctx, dirsOf(args, ctx.env), { operation: 'export', dataDir: 'read', dataDirLock: 'if-free', openDatabase: false }, async (system) => {
@@ -49,6 +54,9 @@ export const command: Command = {
         lines: [
           `exported ${shellQuote(result.filePath)}`,
           `  ${formatBytes(result.size)}, sha256 ${result.checksum}`,
+          ...(result.incremental
+            ? [`  incremental: ${result.incremental.newDocuments} new documents (${formatBytes(result.incremental.newBytes)}) in ${result.incremental.newPack ? `pool/${result.incremental.newPack} (${formatBytes(result.incremental.packBytes)})` : 'no new pack'}, ${result.incremental.reused} already in the pool`]
+            : []),
           ...(result.encrypted ? [`  encrypted (age) to ${result.recipients.length} public key${result.recipients.length === 1 ? '' : 's'}: casevault key show lists them`] : []),
           `  ${c.users} users, ${c.cases} cases, ${c.tasks} tasks, ${c.hearings} hearings, ${c.orders} orders, ${c.files} documents (${formatBytes(c.bytes)})`,
           ...result.warnings.map((w) => `  warning: ${w}`),

@@ -191,6 +191,17 @@ export async function composeNodeBackupService(options: NodeBackupOptions): Prom
         await lock.release();
       }
     },
+    // The pool's collection after a prune or a delete: under the same lock (no export is about
+    // to list a new pack), and skipped, not waited for, when another process holds it.
+    aroundCollect: async (fn) => {
+      const lock = await tryLock(backupLockPath, holder);
+      if (!lock) return null;
+      try {
+        return await fn();
+      } finally {
+        await lock.release();
+      }
+    },
     aroundVerify: (fn) => memory.holdingYoungGeneration(fn),
     aroundRestore: (operation, fn) => {
       if (!dataLock) {
