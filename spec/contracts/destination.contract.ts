@@ -59,9 +59,9 @@ export function collectingWriteHandle(): WriteHandle & { bytes(): Uint8Array } {
   };
 }
 
-async function names(store: DestinationStore): Promise<string[]> {
+async function names(store: DestinationStore, folder?: 'pool'): Promise<string[]> {
   const out: string[] = [];
-  for await (const object of store.list()) out.push(object.name);
+  for await (const object of store.list(folder ? { folder } : {})) out.push(object.name);
   return out.sort();
 }
 
@@ -73,6 +73,8 @@ async function fetch(store: DestinationStore, name: string): Promise<Uint8Array>
 
 const sha = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const NAME = fc.stringMatching(/^casevault-backup-[0-9]{8}T[0-9]{9}Z\.zip(\.age)?(\.sha256)?$/);
+const PACK = fc.stringMatching(/^pool\/[0-9a-f]{64}\.zip(\.age)?$/);
+const packName = (data: Uint8Array) => `pool/${sha(data)}.zip`;
 
 export function destinationContract(name: string, make: () => Promise<DestinationFixture>, options: { timeout?: number } = {}): void {
   describe(`DestinationStore contract: ${name}`, { timeout: options.timeout ?? 120_000 }, () => {
@@ -143,14 +145,60 @@ export function destinationContract(name: string, make: () => Promise<Destinatio
       expect(await names(fx.store)).toEqual([...want].sort());
     });
 
-    it('keeps to its own place: a sibling (another prefix or subfolder) sees none of its objects', async () => {
+    it('keeps to its own place: a sibling (another prefix or subfolder) sees none of its objects, in the pool neither', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.uniqueArray(NAME, { minLength: 1, maxLength: 4 }), async (objects) => {
-          for (const o of objects) if (!(await names(fx.store)).includes(o)) await fx.store.put(o, memoryReadHandle(bytesOf(o)));
+        fc.asyncProperty(fc.uniqueArray(fc.oneof(NAME, PACK), { minLength: 1, maxLength: 4 }), async (objects) => {
+          const there = [...(await names(fx.store)), ...(await names(fx.store, 'pool'))];
+          for (const o of objects) if (!there.includes(o)) await fx.store.put(o, memoryReadHandle(bytesOf(o)));
           expect(await names(fx.sibling)).toEqual([]);
+          expect(await names(fx.sibling, 'pool')).toEqual([]);
         }),
         { numRuns: 3 },
       );
+    });
+
+    it('the pool: pool/<name> is put, got, listed only with folder "pool" (as pool/<name>, never at the top), never overwritten, removed', async () => {
+      expect(await names(fx.store, 'pool')).toEqual([]); // no pool yet: empty, not an error
+      const pack = bytesOf('a pack: a ZIP of documents');
+      const name = packName(pack);
+      await fx.store.put('casevault-backup-20261127T000000000Z.zip', memoryReadHandle(bytesOf('top')));
+      let last = -1;
+      await fx.store.put(name, memoryReadHandle(pack), { onProgress: (done) => void (last = done) });
+      expect(last).toBe(pack.byteLength);
+      expect(await names(fx.store)).toEqual(['casevault-backup-20261127T000000000Z.zip']);
+      const listed: { name: string; size: number }[] = [];
+      for await (const o of fx.store.list({ folder: 'pool' })) listed.push(o);
+      expect(listed).toEqual([{ name, size: pack.byteLength }]);
+      expect(sha(await fetch(fx.store, name))).toBe(sha(pack));
+      expect(await codeOf(fx.store.put(name, memoryReadHandle(bytesOf('other bytes, same name'))))).toBe('ALREADY_EXISTS');
+      expect(sha(await fetch(fx.store, name))).toBe(sha(pack));
+      expect(await codeOf(fetch(fx.store, `pool/${'0'.repeat(64)}.zip`))).toBe('NOT_FOUND');
+      expect(await fx.store.remove(name)).toBe('removed');
+      expect(await fx.store.remove(name)).toBe('missing');
+      expect(await names(fx.store, 'pool')).toEqual([]);
+    });
+
+    it('a put into the pool that fails or is cancelled leaves nothing listed there; cleanUp removes what it left', async () => {
+      const size = (fx.partSize ?? 64 * 1024) * 2 + 10;
+      const data = new Uint8Array(size).fill(9);
+      const name = packName(data);
+      expect(await codeOf(fx.store.put(name, memoryReadHandle(data, { failAt: size - 5 })))).toBe('IO_ERROR');
+      const controller = new AbortController();
+      expect(await codeOf(fx.store.put(name, memoryReadHandle(data, { onRead: () => controller.abort() }), { signal: controller.signal }))).toBe('CANCELLED');
+      expect([...(await names(fx.store)), ...(await names(fx.store, 'pool'))]).toEqual([]);
+      await fx.store.cleanUp();
+      expect(await fx.store.cleanUp()).toBe(0);
+      await fx.store.put(name, memoryReadHandle(data));
+      expect(await names(fx.store, 'pool')).toEqual([name]);
+    });
+
+    it('a name that is neither flat nor in the pool is INVALID_INPUT for every method, and nothing is stored', async () => {
+      for (const bad of ['other/x.zip', 'pool/sub/x.zip', '../x.zip', 'pool/', 'pool/.hidden.zip', '/abs.zip', 'pool//x.zip']) {
+        expect(await codeOf(fx.store.put(bad, memoryReadHandle(bytesOf('x')))), bad).toBe('INVALID_INPUT');
+        expect(await codeOf(fetch(fx.store, bad)), bad).toBe('INVALID_INPUT');
+        expect(await codeOf(fx.store.remove(bad)), bad).toBe('INVALID_INPUT');
+      }
+      expect([...(await names(fx.store)), ...(await names(fx.store, 'pool'))]).toEqual([]);
     });
 
     it('probe writes and removes its probe and leaves nothing listed; a missing folder or bucket is DEST_NOT_FOUND', async () => {

@@ -2,10 +2,13 @@ import type { ReadHandle, WriteHandle } from './fileSystem.ts';
 
 /**
  * A place off the machine that backups are copied to (issue 14): a folder (a second drive, a
- * NAS share, a mounted network path) or S3-compatible object storage. A destination holds flat
- * objects named as in the backup dir (`casevault-backup-….zip[.age]`, its `.sha256`, the key
- * file); the domain (destinations.ts) decides what to copy, in which order, and what a copy
- * must match. An adapter guarantees:
+ * NAS share, a mounted network path) or S3-compatible object storage. A destination holds
+ * objects named as in the backup dir: flat names at its top (`casevault-backup-….zip[.age]`,
+ * its `.sha256`, the key file) and the pool's packs in one folder, `pool/<sha256>.zip[.age]`
+ * (a folder: a subfolder `pool`; S3: the key prefix + `pool/`). `pool` is the only folder and a
+ * name has at most one '/'; any other name is INVALID_INPUT. The domain (destinations.ts)
+ * decides what to copy, in which order, and what a copy must match. An adapter guarantees,
+ * for a name in the pool as for one at the top:
  * - `put` is atomic and never overwrites: the object appears under its name only when whole
  *   (a temporary name renamed, an incomplete multipart upload completed), and only after the
  *   destination confirmed that what it stores is what was read (a checksum the server computed
@@ -21,7 +24,11 @@ import type { ReadHandle, WriteHandle } from './fileSystem.ts';
  * NOT_FOUND (an object that is not there), COPY_MISMATCH (what arrived differs from what was
  * sent), CANCELLED (the signal), IO_ERROR for anything else.
  */
+/** The one folder a destination has: the pool's packs (`pool/<name>`). */
+export type DestinationFolder = 'pool';
+
 export interface DestinationObject {
+  /** `<name>` at the top, `pool/<name>` in the pool. */
   readonly name: string;
   readonly size: number;
 }
@@ -49,15 +56,22 @@ export interface DestinationStore {
    * `sameDeviceAs`: a local path (the data dir) to compare devices with, where that means something.
    */
   probe(options?: { signal?: AbortSignal; sameDeviceAs?: string }): Promise<ProbeReport>;
-  /** Every whole object, paged as the destination pages (S3: 1,000 a page). */
-  list(options?: { signal?: AbortSignal }): AsyncIterable<DestinationObject>;
-  /** Copies `source` (all of it) to `name`: atomic, never over an existing name, confirmed (see above). */
+  /**
+   * Every whole object at the top (never one in the pool), paged as the destination pages
+   * (S3: 1,000 a page); with `folder`, every whole object in that folder instead, named
+   * `<folder>/<name>` as get, put and remove take it (none while nothing was put there).
+   */
+  list(options?: { signal?: AbortSignal; folder?: DestinationFolder }): AsyncIterable<DestinationObject>;
+  /**
+   * Copies `source` (all of it) to `name`: atomic, never over an existing name, confirmed (see
+   * above). A name in the pool makes the folder if it is not there yet.
+   */
   put(name: string, source: ReadHandle, options?: TransferOptions): Promise<void>;
   /** Copies the object `name` into `into` (which it does not close). NOT_FOUND if there is none. */
   get(name: string, into: WriteHandle, options?: TransferOptions): Promise<void>;
   /** Removes `name`: 'locked' when retention on the destination (Object Lock, a read-only file) keeps it. */
   remove(name: string): Promise<'removed' | 'locked' | 'missing'>;
-  /** Removes what interrupted puts left (temporary files, incomplete multipart uploads); how many. */
+  /** Removes what interrupted puts left (temporary files, incomplete multipart uploads), at the top and in the pool; how many. */
   cleanUp(options?: { signal?: AbortSignal }): Promise<number>;
 }
 

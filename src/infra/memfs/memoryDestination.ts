@@ -2,7 +2,8 @@
  * Destinations in memory, for the spec suite: places (a folder path, or an S3 bucket and
  * prefix) that exist once `createPlace` made them. Puts keep their bytes under a hidden
  * temporary key until whole, as the real adapters do, so that a crash (a put that never
- * finishes) and cleanUp can be tested; `faults` makes the next operations fail.
+ * finishes) and cleanUp can be tested; `faults` makes the next operations fail. The pool's
+ * packs are keys `<prefix>pool/<name>`, their temporary keys `<prefix>pool/.partial-…`.
  */
 import { BackupError, throwIfCancelled, type ErrorCode } from '../../domain/errors.ts';
 import type { DestinationObject, DestinationStore, DestinationTarget, Destinations, TransferOptions } from '../../ports/destination.ts';
@@ -13,7 +14,7 @@ const CHUNK = 256 * 1024;
 export interface MemoryDestinations extends Destinations {
   /** Makes the folder or bucket of `target` exist. */
   createPlace(target: DestinationTarget): void;
-  /** Every object of a place, temporary ones included (names starting with '.'). */
+  /** Every object of a place by key (the prefix and the name), temporary ones included (names starting with '.'). */
   objects(target: DestinationTarget): Map<string, Uint8Array>;
   /** After `after` more operations named (or any, '*') succeed, the next `count` fail with `code`. */
   fail(operation: 'put' | 'get' | 'list' | 'remove' | 'probe' | '*', code: ErrorCode, count?: number, after?: number): void;
@@ -23,6 +24,8 @@ export interface MemoryDestinations extends Destinations {
   readonly locked: Set<string>;
   /** How many bytes every put read from its source, all places together. */
   bytesPut(): number;
+  /** The names of every put that completed, in order, all places together. */
+  readonly puts: string[];
 }
 
 export function createMemoryDestinations(): MemoryDestinations {
@@ -31,6 +34,11 @@ export function createMemoryDestinations(): MemoryDestinations {
   const locked = new Set<string>();
   let put = 0;
   let temp = 0;
+  const puts: string[] = [];
+  /** As the real adapters take names: flat, or in the pool; never hidden. */
+  const checkName = (name: string, what: string) => {
+    if (!/^(pool\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(name)) throw new BackupError('INVALID_INPUT', `${what}: ${JSON.stringify(name.slice(0, 80))} is not a backup's file name nor a pool pack's`);
+  };
 
   const keyOf = (target: DestinationTarget): string => (target.kind === 'folder' ? `folder:${target.path}` : `s3:${target.endpoint ?? ''}/${target.bucket}`);
   const prefixOf = (target: DestinationTarget): string => (target.kind === 'folder' ? '' : target.prefix);
@@ -64,7 +72,8 @@ export function createMemoryDestinations(): MemoryDestinations {
       },
       async *list(options = {}): AsyncIterable<DestinationObject> {
         injected('list', `listing ${description}`);
-        const objects = [...place(`listing ${description}`)].filter(([key]) => key.startsWith(prefix) && !key.slice(prefix.length).startsWith('.'));
+        const under = options.folder === undefined ? prefix : `${prefix}${options.folder}/`;
+        const objects = [...place(`listing ${description}`)].filter(([key]) => key.startsWith(under) && !key.slice(under.length).startsWith('.') && !key.slice(under.length).includes('/'));
         for (const [key, data] of objects.sort(([a], [b]) => (a < b ? -1 : 1))) {
           throwIfCancelled(options.signal, `listing ${description}`);
           yield { name: key.slice(prefix.length), size: data.byteLength };
@@ -72,10 +81,12 @@ export function createMemoryDestinations(): MemoryDestinations {
       },
       async put(name: string, source: ReadHandle, options: TransferOptions = {}) {
         const what = `copying ${name} to ${description}`;
+        checkName(name, what);
         injected('put', what);
         const objects = place(what);
         if (objects.has(prefix + name)) throw new BackupError('ALREADY_EXISTS', `${what}: ${name} is already there`);
-        const tempKey = `${prefix}.partial-${temp++}-${name}`;
+        const slash = name.lastIndexOf('/') + 1;
+        const tempKey = `${prefix}${name.slice(0, slash)}.partial-${temp++}-${name.slice(slash)}`;
         mine.add(tempKey);
         const data = new Uint8Array(source.size);
         objects.set(tempKey, data);
@@ -93,6 +104,7 @@ export function createMemoryDestinations(): MemoryDestinations {
           if (objects.has(prefix + name)) throw new BackupError('ALREADY_EXISTS', `${what}: ${name} is already there`);
           objects.set(prefix + name, data);
           objects.delete(tempKey);
+          puts.push(name);
         } catch (error) {
           objects.delete(tempKey);
           throw error;
@@ -102,6 +114,7 @@ export function createMemoryDestinations(): MemoryDestinations {
       },
       async get(name: string, into: WriteHandle, options: TransferOptions = {}) {
         const what = `reading ${name} from ${description}`;
+        checkName(name, what);
         injected('get', what);
         const data = place(what).get(prefix + name);
         if (!data) throw new BackupError('NOT_FOUND', `${what}: there is no ${name} there`);
@@ -112,6 +125,7 @@ export function createMemoryDestinations(): MemoryDestinations {
         }
       },
       async remove(name: string) {
+        checkName(name, `removing ${name} from ${description}`);
         injected('remove', `removing ${name} from ${description}`);
         const objects = place(`removing ${name} from ${description}`);
         if (!objects.has(prefix + name)) return 'missing';
@@ -123,7 +137,7 @@ export function createMemoryDestinations(): MemoryDestinations {
         const objects = place(`cleaning ${description}`);
         let removed = 0;
         for (const key of [...objects.keys()]) {
-          if (key.startsWith(`${prefix}.partial-`) && !mine.has(key)) {
+          if ((key.startsWith(`${prefix}.partial-`) || key.startsWith(`${prefix}pool/.partial-`)) && !mine.has(key)) {
             objects.delete(key);
             removed++;
           }
@@ -141,5 +155,6 @@ export function createMemoryDestinations(): MemoryDestinations {
     clearFaults: () => void faults.splice(0),
     locked,
     bytesPut: () => put,
+    puts,
   };
 }

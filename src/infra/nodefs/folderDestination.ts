@@ -6,16 +6,21 @@
  * has no hard links (FAT32, exFAT, some SMB mounts) it renames after checking the name is
  * free; the copier holds the backup dir's lock, so no other casevault races it there.
  * cleanUp removes temporary files this process is not writing (a crash's, a kill -9's).
+ * The pool's packs (`pool/<name>`) live in the subfolder `pool`, made by their first put (and
+ * the folder fsynced after it, so the subfolder survives a power cut with the pack in it);
+ * their temporary files are in that subfolder too, so the link stays within one folder.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BackupError, throwIfCancelled, type ErrorCode } from '../../domain/errors.ts';
-import type { DestinationObject, DestinationStore, ProbeReport, TransferOptions } from '../../ports/destination.ts';
+import type { DestinationFolder, DestinationObject, DestinationStore, ProbeReport, TransferOptions } from '../../ports/destination.ts';
 import type { ReadHandle, WriteHandle } from '../../ports/fileSystem.ts';
 
 const PARTIAL = '.casevault-partial-';
 const PROBE = '.casevault-probe-';
+/** The only subfolder: the pool's packs (the port's DestinationFolder). */
+const FOLDERS: readonly DestinationFolder[] = ['pool'];
 const CHUNK = 1 << 20;
 const PROGRESS_EVERY = 4 * CHUNK;
 /** statfs f_type of FAT (vfat, msdos): files up to 4 GiB − 1. */
@@ -75,8 +80,8 @@ export function createFolderDestination(path: string): DestinationStore {
     return { freeBytes: Number(s.bavail) * Number(s.bsize), maxFileSize: Number(s.type) === MSDOS_SUPER_MAGIC ? FAT_MAX_FILE : null };
   }
 
-  async function syncFolder(): Promise<void> {
-    const dir = await fsp.open(root, constants.O_RDONLY);
+  async function syncFolder(path = root): Promise<void> {
+    const dir = await fsp.open(path, constants.O_RDONLY);
     try {
       await dir.sync().catch(() => {}); // some network file systems refuse fsync on a folder
     } finally {
@@ -114,17 +119,21 @@ export function createFolderDestination(path: string): DestinationStore {
 
     async *list(options = {}): AsyncIterable<DestinationObject> {
       const what = `listing ${description}`;
+      const dir = options.folder === undefined ? root : join(root, options.folder);
+      const named = (name: string) => (options.folder === undefined ? name : `${options.folder}/${name}`);
       let entries;
       try {
-        entries = await fsp.readdir(root, { withFileTypes: true });
+        entries = await fsp.readdir(dir, { withFileTypes: true });
       } catch (error) {
+        // No pool folder yet (nothing was put there): an empty listing, if the destination is there.
+        if (options.folder !== undefined && (error as { code?: unknown }).code === 'ENOENT') return void (await folder(what));
         throw fail(error, what);
       }
       for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
         throwIfCancelled(options.signal, what);
         if (!entry.isFile() || entry.name.startsWith('.')) continue;
-        const stat = await fsp.stat(join(root, entry.name)).catch(() => null);
-        if (stat) yield { name: entry.name, size: stat.size };
+        const stat = await fsp.stat(join(dir, entry.name)).catch(() => null);
+        if (stat) yield { name: named(entry.name), size: stat.size };
       }
     },
 
@@ -137,10 +146,19 @@ export function createFolderDestination(path: string): DestinationStore {
         throw new BackupError('DEST_FILE_TOO_LARGE', `${what}: the file is ${source.size} bytes, and the drive's file system (FAT32) holds files up to ${maxFileSize} bytes (4 GiB); reformat the drive as exFAT, NTFS or ext4, or choose another destination`);
       }
       const final = join(root, name);
-      const tempName = `${PARTIAL}${process.pid}-${randomBytes(6).toString('hex')}-${name}`;
+      const slash = name.lastIndexOf('/');
+      const sub = slash < 0 ? '' : name.slice(0, slash + 1);
+      const dir = join(root, sub);
+      const tempName = `${sub}${PARTIAL}${process.pid}-${randomBytes(6).toString('hex')}-${name.slice(slash + 1)}`;
       const temp = join(root, tempName);
       mine.add(tempName);
       try {
+        if (sub !== '' && !(await exists(dir))) {
+          await fsp.mkdir(dir).catch((error: { code?: unknown }) => {
+            if (error.code !== 'EEXIST') throw error;
+          });
+          await syncFolder();
+        }
         if (await exists(final)) throw new BackupError('ALREADY_EXISTS', `${what}: ${name} is already there (a copy is never overwritten)`);
         const written = await writeFrom(source, temp, options, what);
         const back = await hashFile(temp, options.signal, what);
@@ -155,7 +173,7 @@ export function createFolderDestination(path: string): DestinationStore {
           await fsp.rename(temp, final);
         }
         await fsp.rm(temp, { force: true });
-        await syncFolder();
+        await syncFolder(dir);
       } catch (error) {
         await fsp.rm(temp, { force: true }).catch(() => {});
         if ((error as { name?: unknown }).name === 'AbortError') throwIfCancelled(options.signal, what);
@@ -214,13 +232,21 @@ export function createFolderDestination(path: string): DestinationStore {
       let names: string[];
       try {
         names = await fsp.readdir(root);
+        for (const sub of FOLDERS) {
+          const inside = await fsp.readdir(join(root, sub)).catch((error: { code?: unknown }) => {
+            if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+            throw error;
+          });
+          names.push(...inside.filter((n) => n.startsWith(PARTIAL)).map((n) => `${sub}/${n}`));
+        }
       } catch (error) {
         throw fail(error, what);
       }
       let removed = 0;
       for (const leftover of names) {
         throwIfCancelled(options.signal, what);
-        if (!(leftover.startsWith(PARTIAL) || leftover.startsWith(PROBE)) || mine.has(leftover)) continue;
+        const base = leftover.slice(leftover.lastIndexOf('/') + 1);
+        if (!(base.startsWith(PARTIAL) || base.startsWith(PROBE)) || mine.has(leftover)) continue;
         await fsp.rm(join(root, leftover), { force: true });
         removed++;
       }
@@ -281,7 +307,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** A flat name of ours: no separator, not hidden (hidden names are the adapter's own). */
+/** A name of ours: flat, or in the pool (`pool/<flat>`); never hidden (hidden names are the adapter's own). */
 export function checkName(name: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(name)) throw new BackupError('INVALID_INPUT', `destination: ${JSON.stringify(name.slice(0, 80))} is not a backup's file name`);
+  if (!/^(pool\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(name)) throw new BackupError('INVALID_INPUT', `destination: ${JSON.stringify(name.slice(0, 80))} is not a backup's file name nor a pool pack's (pool/<name>)`);
 }

@@ -1,8 +1,8 @@
 /**
  * An S3-compatible destination (issue 14): AWS S3, Backblaze B2, Wasabi, Cloudflare R2, MinIO,
- * Ceph, OpenStack Swift's s3api. Objects are `${prefix}${name}`; names starting with '.' are
- * the adapter's own (probes) and never listed, nor are keys with a '/' after the prefix (another
- * prefix's). A put is s3Upload.ts; a get streams into the WriteHandle chunk by chunk and resumes
+ * Ceph, OpenStack Swift's s3api. Objects are `${prefix}${name}`, the pool's `${prefix}pool/${name}`;
+ * names starting with '.' are the adapter's own (probes) and never listed, nor are other keys
+ * with a '/' after the prefix (another prefix's). A put is s3Upload.ts; a get streams into the WriteHandle chunk by chunk and resumes
  * with a Range request (If-Match the first ETag) after a cut connection; a remove refused by
  * Object Lock or a legal hold says 'locked'. cleanUp aborts the multipart uploads under the
  * prefix that this store is not writing (the copier holds the backup dir's lock, so any other is
@@ -74,17 +74,19 @@ export function createS3Destination(target: S3Target, options: S3DestinationOpti
 
     async *list(listOptions = {}): AsyncIterable<DestinationObject> {
       const what = `listing ${description}`;
+      // The pool is listed under its own key prefix; the top's listing skips its keys (they hold a '/').
+      const under = listOptions.folder === undefined ? prefix : `${prefix}${listOptions.folder}/`;
       let token: string | undefined;
       let after: string | undefined;
       for (;;) {
         const page = await send(what, listOptions.signal, (abortSignal) =>
-          client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1000, ContinuationToken: token, StartAfter: token ? undefined : after }), { abortSignal }),
+          client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: under, MaxKeys: 1000, ContinuationToken: token, StartAfter: token ? undefined : after }), { abortSignal }),
         );
         for (const object of page.Contents ?? []) {
-          const name = object.Key?.slice(prefix.length) ?? '';
+          const name = object.Key?.slice(under.length) ?? '';
           after = object.Key ?? after;
           if (name === '' || name.startsWith('.') || name.includes('/')) continue;
-          yield { name, size: object.Size ?? 0 };
+          yield { name: listOptions.folder === undefined ? name : `${listOptions.folder}/${name}`, size: object.Size ?? 0 };
         }
         // A server that says "more" without a token is paged from the last key instead.
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -93,8 +95,8 @@ export function createS3Destination(target: S3Target, options: S3DestinationOpti
       }
     },
 
-    put(name, source, putOptions = {}) {
-      checkName(name);
+    async put(name, source, putOptions = {}) {
+      checkName(name); // a rejection, as every method's, not a throw
       return uploader.put(name, source, putOptions);
     },
 
@@ -137,7 +139,8 @@ export function createS3Destination(target: S3Target, options: S3DestinationOpti
         for (const upload of page.Uploads ?? []) {
           throwIfCancelled(signal, what);
           const rest = upload.Key?.slice(prefix.length) ?? '';
-          if (!upload.Key || !upload.UploadId || rest.includes('/') || uploader.inFlight.has(upload.UploadId)) continue;
+          // Ours: at the top or in the pool; any other '/' is another prefix's.
+          if (!upload.Key || !upload.UploadId || rest.replace(/^pool\//, '').includes('/') || uploader.inFlight.has(upload.UploadId)) continue;
           await send(what, signal, (abortSignal) => client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }), { abortSignal }));
           removed++;
         }
