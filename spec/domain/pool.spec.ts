@@ -297,3 +297,41 @@ describe('a kill at any step', () => {
     }
   }, 300_000);
 });
+
+describe('an encrypted pool', () => {
+  it('encrypts packs too (nothing of a document in the clear), reuses them without a key, and opens them with the password or the recovery key', async () => {
+    const { createAgeEncryption } = await import('../../src/infra/age/index.ts');
+    const encryption = createAgeEncryption({ keyFile: { workFactor: 10 } });
+    const h = await createMemoryHarness();
+    const deps = { ...h.deps, encryption };
+    const service = createBackupService(deps, h.config);
+    const offer = await service.keyInit('correct horse battery staple');
+    await service.keyConfirm(offer.recoveryKey);
+    const secret = 'PRIVILEGED attorney-client memo '.repeat(200);
+    const bytes = new TextEncoder().encode(secret);
+    const sha = sha256(bytes);
+    await h.memfs.mkdir(`${DATA_DIR}/files/${sha.slice(0, 2)}`);
+    await h.memfs.writeFile(`${DATA_DIR}/files/${sha.slice(0, 2)}/${sha}`, bytes);
+    await h.db.write('INSERT INTO documents (case_id, name, sha256, size) VALUES (NULL, ?, ?, ?)', ['memo.txt', sha, bytes.length]);
+    const first = await service.exportNow({ incremental: true });
+    const firstState = await readState(h.memfs);
+    expect(first.fileName).toMatch(/\.zip\.age$/);
+    expect(first.incremental!.newPack).toMatch(/^[0-9a-f]{64}\.zip\.age$/);
+    const pack = await h.memfs.readFile(`${BACKUP_DIR}/pool/${first.incremental!.newPack!}`);
+    const clear = new TextDecoder('latin1').decode(pack);
+    expect(clear).not.toContain('PRIVILEGED');
+    expect(clear).not.toContain(sha); // not even the document's name
+    // The next scheduled backup has no password: it still finds the document in the pool.
+    await addDocument(h, 5, 4000);
+    const second = await service.exportNow({ incremental: true });
+    expect(second.incremental).toMatchObject({ newDocuments: 1, reused: 1 });
+    const secondState = await readState(h.memfs);
+    // Without a key: ENCRYPTED_NEEDS_KEY, never a pool error.
+    expect(await service.verifyBackup(second.filePath).then(() => 'ok', (e: BackupError) => e.code)).toBe('ENCRYPTED_NEEDS_KEY');
+    expect((await service.verifyBackup(second.filePath, { unlock: { password: 'correct horse battery staple' } })).valid).toBe(true);
+    await service.restoreFromZip(first.filePath, { unlock: { recoveryKey: offer.recoveryKey } });
+    expect(await readState(h.memfs)).toEqual(firstState);
+    await service.restoreFromZip(second.filePath, { unlock: { password: 'correct horse battery staple' } });
+    expect(await readState(h.memfs)).toEqual(secondState);
+  });
+});
