@@ -28,6 +28,7 @@ const GENESIS = '0'.repeat(64);
  * 'dest-add'/'dest-remove'/'dest-on'/'dest-off': a copy destination changed (file: its name and where, never a credential);
  * 'copy': a backup copied to a destination (file: the backup; code: why it failed); 'download': a backup fetched from one;
  * 'dest-check': the backups on a destination read back (file: the destination; code: CHECKSUM_MISMATCH for a changed copy).
+ * 'portable': a portable copy of a backup written (portableCopy.ts; file: `<backup> -> <copy>`, sha256 and manifestSha256 the copy's).
  */
 export type AuditAction =
   | 'export'
@@ -51,7 +52,8 @@ export type AuditAction =
   | 'dest-off'
   | 'copy'
   | 'dest-check'
-  | 'download';
+  | 'download'
+  | 'portable';
 
 export interface AuditRecord {
   readonly time: string;

@@ -6,7 +6,7 @@
  */
 import type { BackupConfig, BackupDeps } from './deps.ts';
 import { BackupError } from './errors.ts';
-import { POOL_DIR, PARTIAL_SUFFIX, SIDECAR_SUFFIX, SNAPSHOT_FILE, VERIFY_SCRATCH_PREFIX, dateFromFileName, exportScratchDir, isBackupFileName, isEncryptedFileName, parseSidecar } from './backupFiles.ts';
+import { POOL_DIR, PARTIAL_SUFFIX, SIDECAR_SUFFIX, SNAPSHOT_FILE, VERIFY_SCRATCH_PREFIX, dateFromFileName, exportScratchDir, isBackupFileName, isEncryptedFileName, isPackFileName, packsOfSidecar, parseSidecar } from './backupFiles.ts';
 
 export interface BackupListing {
   readonly fileName: string;
@@ -25,6 +25,20 @@ export interface BackupStatistics {
   readonly averageSize: number;
   readonly oldestBackup: string | null;
   readonly newestBackup: string | null;
+  /**
+   * What the pool's deduplication saves (issue 12), from the file sizes and the sidecars
+   * alone (no backup is opened, so an encrypted one needs no key): `poolPacks`/`poolBytes`
+   * the whole packs in `pool/`; `logicalBytes` what the backups would take without sharing
+   * (each one's file plus every pack its sidecar lists, a pack shared by n backups counted n
+   * times); `diskBytes` what they take (the backups' files plus the pool, each pack once);
+   * `savedBytes` = logical − disk (negative while the pool holds packs no backup lists,
+   * until the next prune collects them). A pack a sidecar lists but the pool lacks counts 0.
+   */
+  readonly poolPacks: number;
+  readonly poolBytes: number;
+  readonly logicalBytes: number;
+  readonly diskBytes: number;
+  readonly savedBytes: number;
 }
 
 /** Newest first. An absent backup dir holds no backups. */
@@ -52,18 +66,56 @@ export async function listBackups(deps: BackupDeps, config: BackupConfig): Promi
 }
 
 export async function getStatistics(deps: BackupDeps, config: BackupConfig): Promise<BackupStatistics> {
-  return statisticsOf(await listBackups(deps, config));
+  const backups = await listBackups(deps, config);
+  return statisticsOf(backups, await poolFigures(deps, config, backups));
 }
 
-export function statisticsOf(backups: readonly BackupListing[]): BackupStatistics {
+/** The pool's packs (name → size) and the packs each backup's sidecar lists (none without a readable sidecar). */
+export interface PoolFigures {
+  readonly packs: ReadonlyMap<string, number>;
+  readonly listed: ReadonlyMap<string, readonly string[]>;
+}
+
+async function poolFigures(deps: BackupDeps, config: BackupConfig, backups: readonly BackupListing[]): Promise<PoolFigures> {
+  const { fs } = deps;
+  const packs = new Map<string, number>();
+  const pool = fs.join(config.backupDir, POOL_DIR);
+  if ((await fs.exists(pool)) && (await fs.stat(pool)).kind === 'directory') {
+    for (const name of (await fs.readdir(pool)).filter(isPackFileName)) {
+      const stat = await fs.stat(fs.join(pool, name));
+      if (stat.kind === 'file') packs.set(name, stat.size);
+    }
+  }
+  const listed = new Map<string, readonly string[]>();
+  await Promise.all(
+    backups.map(async (b) => {
+      if (b.checksum === null) return; // no readable sidecar: listBackups found none
+      // A backup deleted since it was listed lists nothing.
+      const text = await fs.readFile(b.filePath + SIDECAR_SUFFIX).then((bytes) => new TextDecoder().decode(bytes), () => '');
+      listed.set(b.fileName, packsOfSidecar(text) ?? []);
+    }),
+  );
+  return { packs, listed };
+}
+
+export function statisticsOf(backups: readonly BackupListing[], pool: PoolFigures = { packs: new Map(), listed: new Map() }): BackupStatistics {
   const totalSize = backups.reduce((sum, b) => sum + b.size, 0);
   const dates = backups.map((b) => b.createdAt).sort();
+  const poolBytes = [...pool.packs.values()].reduce((sum, size) => sum + size, 0);
+  // Each backup with every pack it lists, as if it held its documents itself.
+  const logicalBytes = backups.reduce((sum, b) => sum + b.size + (pool.listed.get(b.fileName) ?? []).reduce((s, pack) => s + (pool.packs.get(pack) ?? 0), 0), 0);
+  const diskBytes = totalSize + poolBytes;
   return {
     totalBackups: backups.length,
     totalSize,
     averageSize: backups.length === 0 ? 0 : Math.round(totalSize / backups.length),
     oldestBackup: dates[0] ?? null,
     newestBackup: dates[dates.length - 1] ?? null,
+    poolPacks: pool.packs.size,
+    poolBytes,
+    logicalBytes,
+    diskBytes,
+    savedBytes: logicalBytes - diskBytes,
   };
 }
 

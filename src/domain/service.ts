@@ -20,6 +20,7 @@ import { addDestination, checkDestination, downloadBackup, findDestination, list
 import { runDrill } from './drill.ts';
 import { BackupError, isBackupError, toBackupError } from './errors.ts';
 import { exportNow, type ExportResult } from './exportBackup.ts';
+import { exportPortable, type PortableOptions, type PortableResult } from './portableCopy.ts';
 import { cleanBackupDir, getStatistics, listBackups, type BackupListing } from './listBackups.ts';
 import { POLICY_FILE, readPolicy, updatePolicy, writePolicy } from './policy.ts';
 import { collectAfter, deleteBackupFiles, finishInterruptedPrunes, forgetMissingBackups, pruneBackups, DELETING_SUFFIX } from './prune.ts';
@@ -50,6 +51,7 @@ const ACTIVITY = {
   destinations: 'a change of the copy destinations',
   copy: 'a copy to a destination',
   download: 'a download from a destination',
+  portable: 'a portable copy',
 } as const;
 type Activity = keyof typeof ACTIVITY;
 
@@ -238,6 +240,17 @@ export function createBackupService(deps: BackupDeps, config: BackupConfig, hook
         ),
       ),
     verifyBackup: (path: string, run?: RunOptions) => exclusive('verify', () => verifyInner(path, run)),
+    /**
+     * A portable copy of a backup (portableCopy.ts): one self-contained format-1 ZIP, in
+     * `<backupDir>/portable/` or the folder `to`. Under the export's lock (no collection takes
+     * a pack it reads, no other copy writes beside it) and audited as 'portable'.
+     */
+    exportPortable: (path: string, options: PortableOptions = {}, run?: RunOptions): Promise<PortableResult> =>
+      exclusive('portable', () =>
+        aroundExport(() =>
+          audited('portable', path, () => exportPortable(deps, config, path, options, run), async (r) => ({ file: `${path} -> ${r.filePath}`, sha256: r.checksum, manifestSha256: r.metadata.checksum })),
+        ),
+      ),
     listBackups: () => listBackups(deps, config),
     /** The list with each backup's pin and last verification; a damaged state leaves those null and says why. */
     listBackupsWithState: async (): Promise<{ backups: BackupWithState[]; stateError: string | null }> => {
