@@ -13,7 +13,7 @@
  * text-like, 60 % incompressible with a PDF-like head.
  */
 import { createCipheriv, createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
@@ -127,7 +127,8 @@ export function planProfile(profile: Profile, scale: number): { cases: number; d
 }
 
 export interface GeneratedData {
-  readonly profile: ProfileName;
+  /** A profile, or `scale`: the scale run's data (generateScaleData). */
+  readonly profile: ProfileName | 'scale';
   readonly dataDir: string;
   readonly scale: number;
   readonly databaseBytes: number;
@@ -149,7 +150,31 @@ export function generateDataDir(dataDir: string, scale: number, seed = PROFILES.
 }
 
 export function generateProfile(name: ProfileName, dataDir: string, scale: number, seed = PROFILES[name].seed): GeneratedData {
-  const profile = PROFILES[name];
+  return generateFrom(PROFILES[name], name, dataDir, scale, seed);
+}
+
+/**
+ * The scale run's data (issue 12, bench/scale.ts): `documents` small documents, ~20 KB on
+ * average (log-normal, at least 4 KiB), 40 % of them (and of the bytes) text-like, 60 %
+ * incompressible with a PDF-like head, as in `small`; a database in proportion, one case per
+ * five documents (as a firm's ten years: 100,000 documents, 20,000 cases, ~92 MB) and a
+ * documents row for each. Deterministic for a given `documents` and seed.
+ */
+export function generateScaleData(dataDir: string, documents: number, seed = SCALE_SEED): GeneratedData {
+  const cases = Math.max(1, Math.round(documents / 5));
+  const profile: Omit<Profile, 'name' | 'title'> = {
+    seed,
+    text: 'legal',
+    cases,
+    users: Math.max(6, Math.round(cases / 333)),
+    documents: { kind: 'text+pdf', count: documents, bytes: documents * SCALE_AVERAGE_BYTES, textShare: 0.4 },
+  };
+  return generateFrom(profile, 'scale', dataDir, 1, seed);
+}
+export const SCALE_SEED = 20261212;
+export const SCALE_AVERAGE_BYTES = 20_000;
+
+function generateFrom(profile: Omit<Profile, 'name' | 'title'>, name: ProfileName | 'scale', dataDir: string, scale: number, seed: number): GeneratedData {
   const prng = createPrng(seed);
   const words = createText(profile.text, prng);
   // One pool of prose; documents and notes are windows into it (each entry is compressed on
@@ -200,7 +225,7 @@ export function generateProfile(name: ProfileName, dataDir: string, scale: numbe
   };
 }
 
-interface Doc {
+export interface Doc {
   readonly sha256: string;
   readonly size: number;
   /** txt, pdf, docx, xlsx or scan (a PDF): the name's extension in the database. */
@@ -227,7 +252,8 @@ function store(dataDir: string, body: Buffer, ext: string): Doc {
   return { sha256, size: body.length, ext };
 }
 
-function writeDocuments(dataDir: string, prng: Prng, slice: (n: number) => Buffer, count: number, total: number, textShare: number): Doc[] {
+/** `name(i)` makes document i's head and bytes (its label); the default keeps the profiles' data as it always was. */
+function writeDocuments(dataDir: string, prng: Prng, slice: (n: number) => Buffer, count: number, total: number, textShare: number, name: (i: number) => string = String): Doc[] {
   const textCount = Math.round(count * 0.4);
   const plan = [
     ...sizes(prng, textCount, total * textShare).map((size) => ({ size, text: true })),
@@ -236,18 +262,18 @@ function writeDocuments(dataDir: string, prng: Prng, slice: (n: number) => Buffe
   return plan.map(({ size, text }, i) => {
     let body: Buffer;
     if (text) {
-      const head = Buffer.from(`Document ${i}\n`, 'utf8');
+      const head = Buffer.from(`Document ${name(i)}\n`, 'utf8');
       body = Buffer.concat([head, slice(size - head.length)]);
     } else {
       // A PDF-like head, then bytes that do not compress (already-compressed streams, JPEG data).
       const head = Buffer.from(`%PDF-1.7\n%\xe2\xe3\xcf\xd3\n${i} 0 obj\n<< /Filter /FlateDecode /Length ${size} >>\nstream\n`, 'latin1');
-      body = Buffer.concat([head, randomBytes(`doc-${i}`, size - head.length)]);
+      body = Buffer.concat([head, randomBytes(`doc-${name(i)}`, size - head.length)]);
     }
     return store(dataDir, body, text ? 'txt' : 'pdf');
   });
 }
 
-function writeOfficeDocuments(dataDir: string, prng: Prng, words: TextSource, count: number, total: number, docxShare: number): Doc[] {
+function writeOfficeDocuments(dataDir: string, prng: Prng, words: TextSource, count: number, total: number, docxShare: number, name: (i: number) => string = String): Doc[] {
   const docxCount = Math.round(count * docxShare);
   // By bytes, the DOCX (with their pictures) are three quarters. An empty Word file is
   // already ~7 KB: none is smaller than 12 KB.
@@ -255,7 +281,7 @@ function writeOfficeDocuments(dataDir: string, prng: Prng, words: TextSource, co
     ...sizes(prng, docxCount, total * 0.75).map((size) => ({ size: Math.max(size, 12_000), word: true })),
     ...sizes(prng, count - docxCount, total * 0.25).map((size) => ({ size: Math.max(size, 8_000), word: false })),
   ];
-  return plan.map(({ size, word }, i) => (word ? store(dataDir, docx(prng, words, `office-${i}`, size), 'docx') : store(dataDir, xlsx(prng, words, size), 'xlsx')));
+  return plan.map(({ size, word }, i) => (word ? store(dataDir, docx(prng, words, `office-${name(i)}`, size), 'docx') : store(dataDir, xlsx(prng, words, size), 'xlsx')));
 }
 
 /**
@@ -356,4 +382,121 @@ function writeDatabase(
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
   return statSync(file).size;
+}
+
+/** What one deterministic change of a data dir does (bench/incremental.ts, bench/scale.ts). */
+export interface Mutation {
+  /** The seed of this change's choices (which rows, which text, which sizes). */
+  readonly seed: number;
+  /** Makes the new documents' bytes unlike every other document's (e.g. `inc-mixed`, `day-7`): each is new to the store. */
+  readonly label: string;
+  readonly text: TextKind;
+  /** New documents as the profile makes them: text-like and PDF-like, or DOCX and XLSX. */
+  readonly kind: 'text+pdf' | 'office';
+  /** text+pdf: the share of the new bytes that is text-like (40 % of the documents are). */
+  readonly textShare: number;
+  readonly newDocuments: number;
+  readonly newBytes: number;
+  /** The fraction of the rows of cases (notes), tasks (title), hearings (notes) and orders (text) rewritten. */
+  readonly rowFraction: number;
+  /** Documents to delete, by SHA-256: their rows and their files. */
+  readonly deleteDocuments?: readonly string[];
+}
+
+export interface MutationResult {
+  readonly added: readonly Doc[];
+  readonly addedBytes: number;
+  readonly deleted: number;
+  readonly changedRows: number;
+  /** Rows of the four tables changed from, before the change. */
+  readonly rows: number;
+  readonly databaseBytes: number;
+}
+
+/** The change of `fraction` of a generated data dir: that share of new documents (by count and by bytes) and of changed rows. */
+export function mutationFor(data: GeneratedData, fraction: number, seed: number, label: string): Mutation {
+  const profile = data.profile === 'scale' ? null : PROFILES[data.profile];
+  const plan = profile?.documents;
+  return {
+    seed,
+    label,
+    text: profile?.text ?? 'legal',
+    kind: plan?.kind === 'office' ? 'office' : 'text+pdf',
+    // Scans: new documents are PDF-like, almost all incompressible (their OCR layers are small).
+    textShare: plan === undefined ? 0.4 : plan.kind === 'text+pdf' ? plan.textShare : 0.02,
+    newDocuments: Math.max(1, Math.round(data.documents * fraction)),
+    newBytes: Math.max(16_384, Math.round(data.documentBytes * fraction)),
+    rowFraction: fraction,
+  };
+}
+
+/**
+ * Changes a data dir as a day's work would, deterministically: new documents (new files under
+ * files/<ab>/<sha256> and a documents row each, on random cases), the text of a share of the
+ * rows of cases, tasks, hearings and orders rewritten (UPDATE), and documents deleted (row and
+ * file). The database stays consistent: every row names a stored document, every document a row.
+ */
+export function mutateDataDir(dataDir: string, m: Mutation): MutationResult {
+  const prng = createPrng(m.seed);
+  const words = createText(m.text, prng);
+  const pool = Buffer.from(words.text(2 * MB), 'utf8');
+  const slice = (length: number) => {
+    const out = Buffer.allocUnsafe(length);
+    let from = prng.int(0, pool.length - 1);
+    for (let filled = 0; filled < length; from = 0) {
+      const n = Math.min(length - filled, pool.length - from);
+      pool.copy(out, filled, from, from + n);
+      filled += n;
+    }
+    return out;
+  };
+  const name = (i: number) => `${m.label}-${i}`;
+  const added =
+    m.newDocuments <= 0
+      ? []
+      : m.kind === 'office'
+        ? writeOfficeDocuments(dataDir, prng, words, m.newDocuments, m.newBytes, 2 / 3, name)
+        : writeDocuments(dataDir, prng, slice, m.newDocuments, m.newBytes, m.textShare, name);
+  const file = join(dataDir, 'database.sqlite');
+  const db = new BetterSqlite3(file);
+  let changedRows = 0;
+  let rows = 0;
+  let deleted = 0;
+  try {
+    db.pragma('synchronous = OFF');
+    const text = (min: number, max: number) => slice(prng.int(min, max)).toString('utf8').replace(/\uFFFD/g, '');
+    const maxId = (table: string) => Number((db.prepare(`SELECT coalesce(max(id), 0) AS n FROM ${table}`).get() as { n: number }).n);
+    const cases = maxId('cases');
+    const updates: [table: string, column: string, value: () => string][] = [
+      ['cases', 'notes', () => text(200, 600)],
+      ['tasks', 'title', () => words.sentence().slice(0, 120)],
+      ['hearings', 'notes', () => text(60, 260)],
+      ['orders', 'text', () => text(500, 1450)],
+    ];
+    const insertDocument = db.prepare('INSERT INTO documents (case_id, name, sha256, size) VALUES (?, ?, ?, ?)');
+    const deleteDocument = db.prepare('DELETE FROM documents WHERE sha256 = ?');
+    db.transaction(() => {
+      for (const [table, column, value] of updates) {
+        const n = Number((db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n);
+        rows += n;
+        const top = maxId(table);
+        const want = Math.min(n, Math.round(n * m.rowFraction));
+        const update = db.prepare(`UPDATE ${table} SET ${column} = ? WHERE id = ?`);
+        const chosen = new Set<number>();
+        for (let guard = 0; chosen.size < want && guard < want * 20; guard += 1) {
+          const id = prng.int(1, top);
+          if (chosen.has(id)) continue;
+          if (update.run(value(), id).changes > 0) chosen.add(id);
+        }
+        changedRows += chosen.size;
+      }
+      added.forEach((d, i) => insertDocument.run(prng.int(1, Math.max(1, cases)), `document-${m.label}-${i}.${d.ext}`, d.sha256, d.size));
+      for (const sha256 of m.deleteDocuments ?? []) deleted += deleteDocument.run(sha256).changes;
+    })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  for (const sha256 of m.deleteDocuments ?? []) rmSync(join(dataDir, 'files', sha256.slice(0, 2), sha256), { force: true });
+  return { added, addedBytes: added.reduce((a, d) => a + d.size, 0), deleted, changedRows, rows, databaseBytes: statSync(file).size };
 }

@@ -6,7 +6,9 @@
  *   npm run bench -- [--profiles=mixed,repetitive,…] [--scale=1] [--runs=3] [--quick]
  *                    [--scaling=1,2,4 | --no-scaling] [--scaling-profiles=mixed]
  *                    [--no-phases] [--cpu-prof[=DIR]] [--out=bench/results] [--tmp=DIR]
- *                    [--no-copy | --copy-only] [--copy-parts=16x3,5x4] [--keep] [--plan] [--help]
+ *                    [--no-copy | --copy-only] [--copy-parts=16x3,5x4]
+ *                    [--no-incremental | --incremental-only] [--prune-profiles=mixed] [--daily-backups=30]
+ *                    [--scale-run] [--scale-only] [--scale-docs=100000] [--keep] [--plan] [--help]
  *
  * --profiles  which data profiles, in that order (default: all; `--plan` lists them).
  * --scale     what "1×" means for every profile (1: the sizes `--plan` prints).
@@ -29,6 +31,20 @@
  * --copy-parts the S3 adapter's upload alone at these settings beside the CLI's copy:
  *             MiBxQUEUE (part size, parts in flight), `r` for checksum mode when-required
  *             (default 16x3,5x4: the adapter's default and rclone's).
+ * --no-incremental skips the incremental row (bench/incremental.ts, issue 12): per profile, on a
+ *             copy of its data, a first full and a first incremental backup, a 1 % change (new
+ *             documents, rewritten rows), then per round the next `export --incremental` against
+ *             a full export of the same data (time, bytes written), and verify and restore of
+ *             both; through the installed command (`node bin/casevault.mjs`). On by default.
+ * --incremental-only only the incremental row (and the daily backups' prune), no other rows.
+ * --prune-profiles the profiles whose changed data also gets --daily-backups daily incremental
+ *             backups (under faketime, Debian's package), a 7-daily retention policy and a timed
+ *             `prune` with its pool collection (default: the first of --profiles).
+ * --daily-backups how many (default 30; 0 skips the prune row).
+ * --scale-run the scale run (bench/scale.ts): --scale-docs documents of ~20 KB (default 100,000,
+ *             ~2 GB, and a quarter of it first, for memory per entry), every command once; off
+ *             by default (~10-20 min, ~8 GB of temp disk at 100,000).
+ * --scale-only only the scale run.
  * --plan      prints the profiles and their sizes at --scale and exits (generates nothing).
  * --help      prints this and exits.
  * Every command runs in its own process under /usr/bin/time, so its max RSS and CPU time
@@ -46,7 +62,9 @@ import { basename, join, resolve } from 'node:path';
 import { formatCpuSummary, summariseCpuProfiles, type ThreadSummary } from './cpuSummary.ts';
 import { addDestination, copyOverview, copyRound, copyTable, parseCopyParts, startCopyServer, stopCopyServer, summariseCopy, type CopyRound, type CopyServer, type CopySummary, type CopyVariant } from './copy.ts';
 import { encryptedOverview, encryptedTable, setUpEncryption, summariseEncrypted, type EncryptedSummary, type EncryptionSetup } from './encrypted.ts';
-import { PROFILES, PROFILE_NAMES, generateProfile, planProfile, type GeneratedData, type ProfileName } from './generate.ts';
+import { PROFILES, PROFILE_NAMES, SCALE_AVERAGE_BYTES, generateProfile, planProfile, type GeneratedData, type ProfileName } from './generate.ts';
+import { cli, hasFaketime, incrementalDataDir, incrementalOverview, incrementalRow, incrementalTable, pruneRow, pruneTable, removeIncrementalData, type CliDeps, type IncrementalResult, type PruneResult } from './incremental.ts';
+import { scaleRun, scaleTable, type ScaleResult } from './scale.ts';
 import type { PhaseReport } from './phases.ts';
 
 interface Options {
@@ -62,6 +80,14 @@ interface Options {
   copy: boolean;
   copyOnly: boolean;
   copyParts: CopyVariant[];
+  incremental: boolean;
+  incrementalOnly: boolean;
+  /** null: the first of `profiles`. */
+  pruneProfiles: ProfileName[] | null;
+  dailyBackups: number;
+  scaleRun: boolean;
+  scaleOnly: boolean;
+  scaleDocs: number;
   keep: boolean;
   plan: boolean;
   help: boolean;
@@ -88,6 +114,13 @@ function parseArgs(argv: readonly string[]): Options {
     copy: true,
     copyOnly: false,
     copyParts: parseCopyParts('16x3,5x4'),
+    incremental: true,
+    incrementalOnly: false,
+    pruneProfiles: null,
+    dailyBackups: 30,
+    scaleRun: false,
+    scaleOnly: false,
+    scaleDocs: 100_000,
     keep: false,
     plan: false,
     help: false,
@@ -109,6 +142,13 @@ function parseArgs(argv: readonly string[]): Options {
     else if (key === 'no-copy') options.copy = false;
     else if (key === 'copy-only') Object.assign(options, { copy: true, copyOnly: true });
     else if (key === 'copy-parts') options.copyParts = parseCopyParts(value);
+    else if (key === 'no-incremental') options.incremental = false;
+    else if (key === 'incremental-only') Object.assign(options, { incremental: true, incrementalOnly: true });
+    else if (key === 'prune-profiles') options.pruneProfiles = value === '' ? [] : profileList(value);
+    else if (key === 'daily-backups') options.dailyBackups = Number(value);
+    else if (key === 'scale-run') options.scaleRun = true;
+    else if (key === 'scale-only') Object.assign(options, { scaleRun: true, scaleOnly: true });
+    else if (key === 'scale-docs') options.scaleDocs = Number(value);
     else if (key === 'keep') options.keep = true;
     else if (key === 'plan') options.plan = true;
     else if (key === 'help') options.help = true;
@@ -116,6 +156,12 @@ function parseArgs(argv: readonly string[]): Options {
   }
   if (!(options.scale > 0) || !(options.runs >= 1)) throw new Error('bench: --scale must be > 0 and --runs >= 1');
   if (options.out.endsWith('.json')) throw new Error('bench: --out is a directory now (one JSON per profile and summary.json)');
+  if (!(options.scaleDocs >= 8) || !Number.isInteger(options.scaleDocs)) throw new Error('bench: --scale-docs must be a whole number ≥ 8');
+  if (!(options.dailyBackups >= 0) || !Number.isInteger(options.dailyBackups)) throw new Error('bench: --daily-backups must be a whole number ≥ 0 (0 skips the prune row)');
+  if ([options.copyOnly, options.incrementalOnly, options.scaleOnly].filter(Boolean).length > 1) throw new Error('bench: --copy-only, --incremental-only and --scale-only exclude each other');
+  // The other rows' own tools (zip, 7-Zip, rclone, the S3 server) are not needed by these.
+  if (options.incrementalOnly || options.scaleOnly) options.copy = false;
+  if (options.scaleOnly) options.incremental = false;
   return options;
 }
 
@@ -198,6 +244,75 @@ function rotated<T extends readonly (() => unknown)[]>(round: number, steps: T):
 }
 
 type Sized = Measured & { size: number };
+
+/** The installed command, for the incremental and scale rows (bench/incremental.ts). */
+const cliDeps: CliDeps = {
+  root: ROOT,
+  timed: (command, args, cwd, env) => timed(command, args, cwd ?? ROOT, env),
+  rotated: <T>(i: number, steps: readonly (() => T)[]) => rotated(i, steps) as T[],
+};
+
+/** The profiles that get the daily backups and the prune row. */
+function pruneProfilesOf(options: Options): ProfileName[] {
+  return options.pruneProfiles ?? options.profiles.slice(0, 1);
+}
+
+/** The first command of a run builds bin/casevault.mjs's bundle if src changed: not in a measured one. */
+let cliWarm = false;
+function warmCli(work: string): void {
+  if (cliWarm) return;
+  cli(cliDeps, ['list', '--backup-dir', join(work, 'warm-up-backups')]);
+  rmSync(join(work, 'warm-up-backups'), { recursive: true, force: true });
+  cliWarm = true;
+}
+
+/** The incremental row of a profile and, if it is one of --prune-profiles, the daily backups' prune; tables to print. */
+function incrementalRows(options: Options, work: string, name: ProfileName, data: GeneratedData): { incremental: IncrementalResult; prune: PruneResult | null; tables: string[] } {
+  const tag = `bench [${name}]`;
+  warmCli(work);
+  const log = (line: string) => console.log(`${tag}: ${line}`);
+  const incremental = incrementalRow(cliDeps, work, data, options.runs, log);
+  let prune: PruneResult | null = null;
+  try {
+    if (options.dailyBackups > 0 && pruneProfilesOf(options).includes(name)) {
+      if (!hasFaketime(cliDeps)) throw new Error('bench: the daily backups need faketime (apt-get install -y faketime), or --daily-backups=0');
+      prune = pruneRow(cliDeps, work, data, incrementalDataDir(work), options.runs, log, options.dailyBackups);
+    }
+  } finally {
+    removeIncrementalData(work);
+  }
+  return { incremental, prune, tables: [incrementalTable(incremental, options.runs), '', ...(prune ? [pruneTable(prune, options.runs), ''] : [])] };
+}
+
+/** --incremental-only: the profile's data, its incremental row (and prune row). */
+function runIncrementalOnly(options: Options, work: string, name: ProfileName, machine: Record<string, unknown>): { profile: ProfileName; data: GeneratedData; incremental: IncrementalResult; prune: PruneResult | null } {
+  const tag = `bench [${name}]`;
+  const t = performance.now();
+  const data = generateProfile(name, join(work, `${name}-1`), options.scale);
+  console.log(`${tag}: generated ${dataLine(data)}, in ${fmtS(performance.now() - t)}`);
+  try {
+    const { incremental, prune, tables } = incrementalRows(options, work, name, data);
+    const table = [`### ${name}: ${PROFILES[name].title}`, '', `Data (scale ${options.scale}): ${dataLine(data)}.`, '', ...tables].join('\n');
+    console.log(`\n${table}\n`);
+    mkdirSync(resolve(ROOT, options.out), { recursive: true });
+    writeFileSync(resolve(ROOT, options.out, `${name}-incremental.json`), JSON.stringify({ date: new Date().toISOString(), machine, options, profile: name, data, incremental, prune, table }, null, 2));
+    return { profile: name, data, incremental, prune };
+  } finally {
+    if (!options.keep) rmSync(data.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** --scale-run: bench/scale.ts, its table and scale.json. */
+function runScale(options: Options, work: string, machine: Record<string, unknown>): { result: ScaleResult; table: string } {
+  warmCli(work);
+  console.log(`bench [scale]: ${Math.round(options.scaleDocs / 4).toLocaleString('en')} then ${options.scaleDocs.toLocaleString('en')} documents of ~${SCALE_AVERAGE_BYTES / 1000} KB; free in ${work}: ${spawnSync('df', ['-h', '--output=avail', work], { encoding: 'utf8' }).stdout.trim().split('\n').pop()?.trim()}`);
+  const result = scaleRun(cliDeps, work, options.scaleDocs, options.keep, (line) => console.log(`bench [scale]: ${line}`), () => loadavg().map((x) => Number(x.toFixed(1))));
+  const table = scaleTable(result);
+  console.log(`\n${table}\n`);
+  mkdirSync(resolve(ROOT, options.out), { recursive: true });
+  writeFileSync(resolve(ROOT, options.out, 'scale.json'), JSON.stringify({ date: new Date().toISOString(), machine, options, ...result, table }, null, 2));
+  return { result, table };
+}
 
 interface Round {
   zip: Sized;
@@ -342,11 +457,13 @@ const fmtRss = (mb: number) => mb.toFixed(0);
 /** The tools the bench compares against and measures with; a clear message if one is missing. */
 function requireTools(options: Options): void {
   const tools: [string, string[]][] = [['/usr/bin/time', ['-f', '%M', 'true']]];
-  if (!options.copyOnly) tools.push(['zip', ['-v']], ['unzip', ['-v']], ['7zz', ['i']]);
+  if (options.incrementalOnly || options.scaleOnly) tools.push(['unzip', ['-v']]);
+  else if (!options.copyOnly) tools.push(['zip', ['-v']], ['unzip', ['-v']], ['7zz', ['i']]);
+  if (options.incremental && !options.copyOnly && options.dailyBackups > 0 && pruneProfilesOf(options).length > 0) tools.push(['faketime', ['2026-01-05 12:00:00', 'true']]);
   if (options.copy) tools.push(['rclone', ['version']], ['swift-proxy-server', ['--help']]);
   const missing = tools.filter(([cmd, args]) => spawnSync(cmd as string, args as string[], { stdio: 'ignore' }).status !== 0).map(([cmd]) => cmd);
   if (missing.length > 0) {
-    console.error(`bench: missing ${missing.join(', ')}; on Debian: apt-get install -y zip unzip 7zip time rclone swift-proxy swift-account swift-container swift-object (or --no-copy)`);
+    console.error(`bench: missing ${missing.join(', ')}; on Debian: apt-get install -y zip unzip 7zip time faketime rclone swift-proxy swift-account swift-container swift-object (or --no-copy; --daily-backups=0 for no faketime)`);
     process.exit(2);
   }
 }
@@ -472,6 +589,16 @@ function printPlan(options: Options): void {
     console.log(`| ${name} | ${PROFILES[name].title} | ${p.cases.toLocaleString('en')} | ${fmtMB(p.databaseBytes)} | ${p.documents.toLocaleString('en')}, ${fmtMB(p.documentBytes)} | ${fmtMB(data)} | ≤ ${(disk / 1e9).toFixed(1)} GB |`);
   }
   console.log(`\nIn all ${(total / 1e9).toFixed(2)} GB of data, generated one profile at a time; temp disk at most ~${(peak / 1e9).toFixed(1)} GB at once.`);
+  if (options.incremental && !options.copyOnly && !options.scaleOnly) {
+    console.log(
+      `Incremental row (issue 12) on each profile: a first full and incremental backup, a 1 % change, then ${options.runs} rounds of the next incremental export against a full one (with verify and restore); its temp disk is within the profile's. ` +
+        (options.dailyBackups > 0 ? `${options.dailyBackups} daily incremental backups and a timed prune on ${pruneProfilesOf(options).join(', ') || 'no profile'} (faketime).` : 'No daily backups (--daily-backups=0).'),
+    );
+  }
+  if (options.scaleRun) {
+    const docs = [Math.round(options.scaleDocs / 4), options.scaleDocs];
+    console.log(`Scale run: ${docs.map((n) => `${n.toLocaleString('en')} documents (~${((n * SCALE_AVERAGE_BYTES) / 1e9).toFixed(1)} GB)`).join(', then ')}, every command once; temp disk ~${((options.scaleDocs * SCALE_AVERAGE_BYTES * 4.5) / 1e9).toFixed(0)} GB at most.`);
+  }
 }
 
 interface ProfileResult {
@@ -484,6 +611,8 @@ interface ProfileResult {
   scaling: ScalePoint[];
   encrypted: EncryptedSummary;
   copy: (CopySummary & { rounds: CopyRound[] }) | null;
+  incremental: IncrementalResult | null;
+  prune: PruneResult | null;
   table: string;
 }
 
@@ -552,6 +681,15 @@ function runProfile(options: Options, work: string, name: ProfileName, machine: 
     rmSync(backupDir, { recursive: true, force: true });
   }
 
+  let incremental: IncrementalResult | null = null;
+  let prune: PruneResult | null = null;
+  const incrementalSections: string[] = [];
+  if (options.incremental) {
+    const rows = incrementalRows(options, work, name, data);
+    ({ incremental, prune } = rows);
+    incrementalSections.push(...rows.tables);
+  }
+
   const diagnosis: Diagnosis = {};
   const sections: string[] = [];
   if (options.phases) {
@@ -607,9 +745,9 @@ function runProfile(options: Options, work: string, name: ProfileName, machine: 
   }
   if (!options.keep) rmSync(data.dataDir, { recursive: true, force: true });
 
-  const table = [`### ${name}: ${PROFILES[name].title}`, '', `Data (scale ${options.scale}): ${dataLine(data)}.`, '', profileTable(summary, options.runs), '', encryptedTable(encrypted, options.runs), '', ...(copy ? [copyTable(copy, options.runs), ''] : []), ...sections].join('\n');
+  const table = [`### ${name}: ${PROFILES[name].title}`, '', `Data (scale ${options.scale}): ${dataLine(data)}.`, '', profileTable(summary, options.runs), '', encryptedTable(encrypted, options.runs), '', ...(copy ? [copyTable(copy, options.runs), ''] : []), ...incrementalSections, ...sections].join('\n');
   console.log(`\n${table}\n`);
-  const result: ProfileResult = { profile: name, data, generateMs, rounds, summary, diagnosis, scaling, encrypted, copy, table };
+  const result: ProfileResult = { profile: name, data, generateMs, rounds, summary, diagnosis, scaling, encrypted, copy, incremental, prune, table };
   mkdirSync(resolve(ROOT, options.out), { recursive: true });
   writeFileSync(resolve(ROOT, options.out, `${name}.json`), JSON.stringify({ date: new Date().toISOString(), machine, options, ...result }, null, 2));
   return result;
@@ -676,6 +814,23 @@ function main(): void {
       server = startCopyServer(ROOT);
       console.log(`bench: S3 server (Swift's s3api) at ${server.endpoint}, started in ${fmtS(performance.now() - t)}`);
     }
+    if (options.incrementalOnly || options.scaleOnly) {
+      const rows = options.incrementalOnly ? options.profiles.map((name) => runIncrementalOnly(options, work, name, machine)) : [];
+      const scale = options.scaleRun ? runScale(options, work, machine) : null;
+      const summary = [
+        `## Incremental backups and scale (issue 12; scale ${options.scale}, median of ${options.runs} rounds' ratios)`,
+        '',
+        ...(rows.length ? [incrementalOverview(rows.map((r) => r.incremental)), ''] : []),
+        ...rows.flatMap((r) => (r.prune ? [pruneTable(r.prune, options.runs), ''] : [])),
+        ...(scale ? [scale.table, ''] : []),
+        `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}; load average at the start ${machine.loadAverage.join(', ')}, at the end ${loadavg().map((x) => x.toFixed(1)).join(', ')}.`,
+      ].join('\n');
+      console.log(`\n${summary}\n`);
+      mkdirSync(resolve(ROOT, options.out), { recursive: true });
+      writeFileSync(resolve(ROOT, options.out, 'incremental.json'), JSON.stringify({ date: new Date().toISOString(), machine, options, profiles: rows, scale: scale?.result ?? null, table: summary }, null, 2));
+      console.log(`bench: results in ${options.out}/incremental.json${rows.length ? ` (and ${rows.map((r) => `${r.profile}-incremental.json`).join(', ')})` : ''}${scale ? ', scale.json' : ''}`);
+      return;
+    }
     if (options.copyOnly) {
       const copies = options.profiles.map((name) => runCopyOnly(options, work, name, server!));
       const summary = [
@@ -694,6 +849,7 @@ function main(): void {
     const keys = setUpEncryption(ROOT, work);
     const results: ProfileResult[] = [];
     for (const name of options.profiles) results.push(runProfile(options, work, name, machine, keys, server));
+    const scale = options.scaleRun ? runScale(options, work, machine) : null;
     const list = listing(work);
     const unlock = casevault('unlock', { dataDir: join(work, 'unused-data'), backupDir: keys.backupDir, passwordFile: keys.passwordFile });
     const summary = [
@@ -715,6 +871,16 @@ function main(): void {
             '',
           ]
         : []),
+      ...(options.incremental
+        ? [
+            `## Incremental backups (issue 12; median of ${options.runs} rounds' ratios)`,
+            '',
+            incrementalOverview(results.map((r) => r.incremental!)),
+            '',
+            ...results.flatMap((r) => (r.prune ? [pruneTable(r.prune, options.runs), ''] : [])),
+          ]
+        : []),
+      ...(scale ? [scale.table, ''] : []),
       `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.zip}, ${machine.sevenZip}${machine.rclone ? `, ${machine.rclone}` : ''}; load average at the start ${machine.loadAverage.join(', ')}, at the end ${loadavg().map((x) => x.toFixed(1)).join(', ')}.`,
     ].join('\n');
     console.log(`\n${summary}\n`);
@@ -726,7 +892,8 @@ function main(): void {
           machine,
           options,
           list,
-          profiles: results.map((r) => ({ profile: r.profile, data: r.data, targets: r.summary.targets, ratios: r.summary.ratios, encrypted: r.encrypted, copy: r.copy })),
+          profiles: results.map((r) => ({ profile: r.profile, data: r.data, targets: r.summary.targets, ratios: r.summary.ratios, encrypted: r.encrypted, copy: r.copy, incremental: r.incremental && { change: r.incremental.change, first: r.incremental.first, summary: r.incremental.summary }, prune: r.prune })),
+          scale: scale?.result ?? null,
           unlock: { ms: unlock.result?.unlockMs, cpuMs: unlock.cpuMs, maxRssMB: unlock.maxRssMB },
           table: summary,
         },
