@@ -1,7 +1,8 @@
 /**
  * One loop over fixtures/corrupt/: the code in a file's name is the code verify and restore
  * must give, and the data dir stays byte-for-byte as it was. Then fixtures/accepted/ (odd
- * but harmless files that must restore), and the script that makes them is deterministic.
+ * but harmless files that must restore), and the script that makes them is deterministic:
+ * all of fixtures/, the incremental backups' folders too (their loop: poolFixtures.spec.ts).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, isErrorCode } from '../../src/domain/errors.ts';
 import { DATA_DIR } from '../support/memoryHarness.ts';
 import { replay, writesOutsideStaging } from '../support/hostileReplay.ts';
+import { readFolder } from './poolReplay.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const corrupt = readdirSync(join(FIXTURES, 'corrupt')).filter((f) => f.endsWith('.zip')).sort();
@@ -64,12 +66,12 @@ describe('fixtures/accepted', () => {
 
 describe('fixtures/make-fixtures.ts', () => {
   it('makes the committed fixtures, byte for byte, twice', async () => {
-    const { writeFixtures } = await import('../../fixtures/make-fixtures.ts');
+    const { writeFixtures, FIXTURE_DIRS } = await import('../../fixtures/make-fixtures.ts');
     const runs = [mkdtempSync(join(tmpdir(), 'casevault-fixtures-a-')), mkdtempSync(join(tmpdir(), 'casevault-fixtures-b-'))];
     try {
       for (const out of runs) expect(await writeFixtures(out)).toEqual([]);
-      const list = (root: string) =>
-        ['corrupt', 'valid', 'accepted'].flatMap((dir) => readdirSync(join(root, dir)).sort().map((f) => `${dir}/${f}`)).concat('README.md');
+      // Every file under each folder (the incremental fixtures are folders of folders).
+      const list = (root: string) => FIXTURE_DIRS.flatMap((dir) => readFolder(join(root, dir)).map(([path]) => `${dir}/${path}`)).concat('README.md');
       expect(list(runs[0]!)).toEqual(list(FIXTURES));
       for (const path of list(FIXTURES)) {
         const committed = readFileSync(join(FIXTURES, path));
