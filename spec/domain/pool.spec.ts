@@ -335,3 +335,29 @@ describe('an encrypted pool', () => {
     expect(await readState(h.memfs)).toEqual(secondState);
   });
 });
+
+describe('a drill without the key', () => {
+  it('checks an encrypted incremental backup\'s packs against their names: a missing or altered pack is found without the password', async () => {
+    const { createAgeEncryption } = await import('../../src/infra/age/index.ts');
+    const { checkSidecarOnly } = await import('../../src/domain/encryptedBackup.ts');
+    const encryption = createAgeEncryption({ keyFile: { workFactor: 10 } });
+    const h = await createMemoryHarness();
+    const service = createBackupService({ ...h.deps, encryption }, h.config);
+    const offer = await service.keyInit('correct horse battery staple');
+    await service.keyConfirm(offer.recoveryKey);
+    await addDocument(h, 8, 9000);
+    const made = await service.exportNow({ incremental: true });
+    const deps = { ...h.deps, encryption };
+    expect(await checkSidecarOnly(deps, made.filePath)).toBe(true);
+    const pack = `${BACKUP_DIR}/pool/${made.incremental!.newPack!}`;
+    const bytes = await h.memfs.readFile(pack);
+    const altered = bytes.slice();
+    altered[altered.length >> 1]! ^= 1;
+    await h.memfs.writeFile(pack, altered);
+    expect(await checkSidecarOnly(deps, made.filePath).then(() => 'ok', (e: BackupError) => e.code)).toBe('POOL_OBJECT_DAMAGED');
+    await h.memfs.remove(pack);
+    expect(await checkSidecarOnly(deps, made.filePath).then(() => 'ok', (e: BackupError) => e.code)).toBe('POOL_OBJECT_MISSING');
+    await h.memfs.writeFile(pack, bytes);
+    expect(await checkSidecarOnly(deps, made.filePath)).toBe(true);
+  });
+});

@@ -9,7 +9,8 @@ import type { ArchiveReader } from '../ports/archive.ts';
 import type { DecryptingHandle, SecretKey } from '../ports/encryption.ts';
 import type { BackupConfig, BackupDeps, RunOptions, Unlock } from './deps.ts';
 import { BackupError } from './errors.ts';
-import { SIDECAR_SUFFIX, isEncryptedFileName, parseSidecar } from './backupFiles.ts';
+import { POOL_DIR, SIDECAR_SUFFIX, isEncryptedFileName, packChecksum, packsOfSidecar, parseSidecar } from './backupFiles.ts';
+import { poolDirOf } from './pool.ts';
 import { keysFor, recipientsOf } from './keys.ts';
 
 export interface OpenedArchive {
@@ -77,9 +78,22 @@ export async function checkSidecarOnly(deps: BackupDeps, path: string, run: { si
   const sidecarPath = `${path}${SIDECAR_SUFFIX}`;
   const { sha256 } = await deps.fs.hashFile(path, { signal: run.signal, operation: op });
   if (!(await deps.fs.exists(sidecarPath))) return false;
-  const expected = parseSidecar(new TextDecoder().decode(await deps.fs.readFile(sidecarPath)));
+  const text = new TextDecoder().decode(await deps.fs.readFile(sidecarPath));
+  const expected = parseSidecar(text);
   if (expected !== sha256) {
     throw new BackupError('CHECKSUM_MISMATCH', `${op}: ${deps.fs.basename(path)}: the file's SHA-256 is ${sha256}, its ${deps.fs.basename(sidecarPath)} says ${expected ?? 'nothing readable'}: it was damaged or altered`);
+  }
+  // An incremental backup's packs: each there, and its bytes what its name says (no key needed).
+  const dir = poolDirOf(deps, path);
+  for (const pack of packsOfSidecar(text) ?? []) {
+    const packPath = deps.fs.join(dir, pack);
+    if (!(await deps.fs.exists(packPath))) {
+      throw new BackupError('POOL_OBJECT_MISSING', `${op}: ${deps.fs.basename(path)} needs ${POOL_DIR}/${pack}, which is not in ${dir}; its documents cannot be restored from this backup (the password or the recovery key names them)`);
+    }
+    const got = await deps.fs.hashFile(packPath, { signal: run.signal, operation: op });
+    if (got.sha256 !== packChecksum(pack)) {
+      throw new BackupError('POOL_OBJECT_DAMAGED', `${op}: ${deps.fs.basename(path)} needs ${POOL_DIR}/${pack}, whose SHA-256 is ${got.sha256}, not the one its name says: it was damaged or altered (the password or the recovery key names the documents affected)`);
+    }
   }
   return true;
 }
