@@ -7,15 +7,27 @@
  * backup), never a write outside staging, scratch space or the swap, nothing left behind,
  * jobs running. 500 runs in `npm test`; `npm run test:fuzz` runs CASEVAULT_FUZZ_RUNS
  * (10,000 there); CASEVAULT_FUZZ_SEED replays a failure.
+ *
+ * Then the same for an incremental backup's pool packs (issue 12): a pack of the incremental
+ * fixtures, mutated the same ways, either left under its name and listed size (a pack
+ * damaged on disk) or renamed to its new SHA-256 with the backup sealed again over it (a
+ * crafted pack: name, manifest, metadata and sidecar all agree). Every refusal is
+ * POOL_OBJECT_DAMAGED or _MISSING (only the pool changed), restore refuses nothing verify
+ * accepts, a restore that succeeds leaves the data it was taken from, and a crafted pack is
+ * refused by both or by neither (a pack under its old name may restore where only verify's
+ * whole-pack hash finds the change: an unused byte). Half the runs of the first property.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, isErrorCode } from '../../src/domain/errors.ts';
 import { createMemoryHarness, DATA_DIR } from '../support/memoryHarness.ts';
 import { populateSmall, replay, writesOutsideStaging, type Replay } from '../support/hostileReplay.ts';
-import { buildZip, parseZip, type CraftEntry } from '../support/zipCraft.ts';
+import { buildZip, nameOf, parseZip, type CraftEntry } from '../support/zipCraft.ts';
+import { sealIncremental } from '../../fixtures/poolFixtures.ts';
+import { readFolder, replayFolder, type Folder } from './poolReplay.ts';
 
 const RUNS = Number(process.env.CASEVAULT_FUZZ_RUNS ?? 500);
 const SEED = process.env.CASEVAULT_FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.CASEVAULT_FUZZ_SEED);
@@ -37,6 +49,7 @@ interface Base {
   readonly headers: readonly number[];
 }
 
+const inflate = (data: Uint8Array) => new Uint8Array(inflateRawSync(data));
 const content = (state: Record<string, string>) => JSON.stringify(Object.entries(state).map(([p, v]) => [p, v.replace(/^(\w+) \d+/, '$1')]));
 
 function signatures(zip: Uint8Array): number[] {
@@ -165,4 +178,84 @@ describe('a mutated backup', () => {
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
   }, Math.max(120_000, RUNS * 1_000));
+});
+
+/** A pack of an incremental fixture, to mutate: the folder it is in and where it is listed. */
+interface PoolBase extends Base {
+  readonly folder: Folder;
+  readonly fileName: string;
+  readonly own: CraftEntry[];
+  /** The manifest's packs, in order, with their bytes. */
+  readonly packs: readonly { readonly name: string; readonly bytes: Uint8Array }[];
+  /** This pack's index in `packs`. */
+  readonly index: number;
+}
+
+const POOL_RUNS = Math.max(1, Math.ceil(RUNS / 2));
+const POOL_FOLDERS = ['valid-incremental', 'accepted-pool/documents-in-two-packs', 'accepted-pool/pack-stored-with-folder-entries'];
+
+function poolBases(): PoolBase[] {
+  return POOL_FOLDERS.flatMap((dir) => {
+    const folder = readFolder(join(FIXTURES, dir));
+    const [fileName, zip] = folder.find(([path]) => !path.includes('/') && path.endsWith('.zip'))!;
+    const own = parseZip(zip);
+    const manifestEntry = own.find((e) => nameOf(e) === 'manifest.json')!;
+    const text = new TextDecoder().decode(manifestEntry.method === 8 ? inflate(manifestEntry.data) : manifestEntry.data);
+    const names = (JSON.parse(text) as { packs: { name: string }[] }).packs.map((p) => p.name);
+    const packs = names.map((name) => ({ name, bytes: folder.find(([path]) => path === `pool/${name}`)![1] }));
+    return packs.map((pack, index) => ({ name: `${dir}#${index}`, zip: pack.bytes, headers: signatures(pack.bytes), folder, fileName, own, packs, index }));
+  });
+}
+
+const arbPoolMutation = fc.record({ mutation: arbMutation, resealed: fc.boolean() });
+
+describe('a mutated pool pack', () => {
+  let bases: PoolBase[] = [];
+  const outcomes = new Map<string, number>();
+
+  beforeAll(() => {
+    bases = poolBases();
+    expect(bases.length).toBe(4);
+  });
+
+  afterAll(() => {
+    const summary = [...outcomes.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`);
+    console.log(`mutated pool packs, ${POOL_RUNS} runs, seed ${SEED}: ${summary.join(', ')}`);
+  });
+
+  /** The folder with its pack mutated: in place (listed as before), or renamed to its hash with the backup sealed again. */
+  function mutatedFolder(m: Mutation, resealed: boolean): { folder: Folder; unchanged: boolean } {
+    const base = bases[m.base % bases.length]!;
+    const bytes = mutate(bases, m);
+    const unchanged = Buffer.compare(bytes, base.zip) === 0;
+    if (!resealed) return { folder: base.folder.map(([path, b]) => [path, path === `pool/${base.packs[base.index]!.name}` ? bytes : b] as const), unchanged };
+    return { folder: sealIncremental(base.fileName, base.own, base.packs.map((p, i) => (i === base.index ? { bytes } : { bytes: p.bytes, name: p.name }))), unchanged };
+  }
+
+  it(`is refused as a damaged or missing pool object and changes nothing, or restores the data (${POOL_RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(arbPoolMutation, async ({ mutation, resealed }) => {
+        const { folder, unchanged } = mutatedFolder(mutation, resealed);
+        const result = await replayFolder(folder);
+        for (const o of [result.verify, result.restore]) {
+          if (o.ok) continue;
+          if (o.code === 'INTERNAL') throw new Error(`INTERNAL: ${o.message}`, { cause: o.error });
+          expect(['POOL_OBJECT_DAMAGED', 'POOL_OBJECT_MISSING'], o.message).toContain(o.code);
+        }
+        const key = `${resealed ? 'resealed' : 'listed'}${unchanged ? ' unchanged' : ''} ${result.restore.ok ? 'restored' : result.restore.code}${result.verify.ok || !result.restore.ok ? '' : ' (verify refused)'}`;
+        outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+        if (result.verify.ok) expect(result.restore.ok).toBe(true);
+        // Under its old name, a pack verify accepts is the pack (verify hashes it whole).
+        if (!resealed && result.verify.ok) expect(unchanged).toBe(true);
+        if (resealed) expect(result.verify.ok).toBe(result.restore.ok);
+        else if (result.restore.ok && !result.verify.ok) expect(result.verify.message).toMatch(/has SHA-256 [0-9a-f]{64}, not the one its name says/);
+        if (result.restore.ok) expect(content(result.dataAfter)).toBe(content(result.dataBefore));
+        else expect(result.dataAfter).toEqual(result.dataBefore);
+        expect(writesOutsideStaging(result.writes)).toEqual([]);
+        expect(result.leftovers).toEqual([]);
+        expect(result.jobsRunning).toBe(true);
+      }),
+      { numRuns: POOL_RUNS, seed: SEED, endOnFailure: true },
+    );
+  }, Math.max(120_000, POOL_RUNS * 1_000));
 });
