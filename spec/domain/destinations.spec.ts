@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { POOL_DIR, packChecksum, packsOfSidecar } from '../../src/domain/backupFiles.ts';
 import { EMPTY_STATE, setPinned, writeState } from '../../src/domain/backupState.ts';
-import type { BackupDeps } from '../../src/domain/deps.ts';
+import { compactTimestamp, type BackupConfig, type BackupDeps } from '../../src/domain/deps.ts';
 import {
   checkDestination,
   DESTINATIONS_FILE,
@@ -17,13 +18,16 @@ import {
   syncDestination,
   type DestinationEntry,
 } from '../../src/domain/destinations.ts';
+import { exportNow, type ExportResult } from '../../src/domain/exportBackup.ts';
 import { KEY_FILE } from '../../src/domain/keys.ts';
 import { DEFAULT_POLICY, writePolicy } from '../../src/domain/policy.ts';
 import { createMemoryDestinations, type MemoryDestinations } from '../../src/infra/memfs/memoryDestination.ts';
+import type { MemoryFileSystem } from '../../src/infra/memfs/memoryFileSystem.ts';
 import type { DestinationStore, DestinationTarget } from '../../src/ports/destination.ts';
 import { propertyRuns } from '../support/arbitraries.ts';
 import { BACKUP_DIR, createBackupDirWorld, type BackupDirWorld } from '../support/backupDirWorld.ts';
 import { codeOf } from '../support/codeOf.ts';
+import { DATA_DIR, createMemoryHarness, type MemoryHarness } from '../support/memoryHarness.ts';
 
 const USB: DestinationTarget = { kind: 'folder', path: '/media/usb/casevault' };
 const S3: DestinationTarget = { kind: 's3', endpoint: 'https://s3.example.com', region: 'eu-central-1', bucket: 'firm-backups', prefix: 'office/', pathStyle: true, checksum: 'when-supported' };
@@ -41,19 +45,87 @@ async function setUp(): Promise<{ w: BackupDirWorld; world: MemoryDestinations; 
 
 /**
  * What a listed remote backup (a file and its sidecar, read straight from the place, past any
- * injected fault) must be: byte for byte the local one, with the same sidecar.
+ * injected fault) must be: byte for byte the local one, with the same sidecar, and every pool
+ * pack its sidecar there lists there whole (its SHA-256 is its name), whether or not the backup
+ * is still here.
  */
-async function expectRemoteWhole(w: BackupDirWorld, world: MemoryDestinations, target: DestinationTarget): Promise<string[]> {
+async function expectRemoteWhole(w: { memfs: MemoryFileSystem }, world: MemoryDestinations, target: DestinationTarget): Promise<string[]> {
   const objects = world.objects(target);
   const prefix = target.kind === 's3' ? target.prefix : '';
-  const listed = [...objects.keys()].map((k) => k.slice(prefix.length)).filter((n) => n.endsWith('.zip') && objects.has(`${prefix}${n}.sha256`));
+  const listed = [...objects.keys()].map((k) => k.slice(prefix.length)).filter((n) => !n.includes('/') && n.endsWith('.zip') && objects.has(`${prefix}${n}.sha256`));
   for (const name of listed) {
+    const packs = packsOfSidecar(new TextDecoder().decode(objects.get(`${prefix}${name}.sha256`)!));
+    expect(packs, `${name}'s sidecar there lists packs`).not.toBeNull();
+    for (const pack of packs!) {
+      const there = objects.get(`${prefix}${POOL_DIR}/${pack}`);
+      expect(there, `${name} is listed there, so the pack pool/${pack} it needs is there`).toBeDefined();
+      expect(sha(there!), `pool/${pack} there is whole`).toBe(packChecksum(pack));
+    }
     const local = await w.memfs.readFile(`${BACKUP_DIR}/${name}`).catch(() => null);
     if (local === null) continue; // pruned locally: only the destination has it now
     expect(sha(objects.get(prefix + name)!), `${name} on the destination is the backup`).toBe(sha(local));
     expect(new TextDecoder().decode(objects.get(`${prefix}${name}.sha256`)!)).toBe(new TextDecoder().decode(await w.memfs.readFile(`${BACKUP_DIR}/${name}.sha256`)));
   }
   return listed;
+}
+
+/** The packs in a place's pool (names without `pool/`). */
+function remotePool(world: MemoryDestinations, target: DestinationTarget): string[] {
+  const prefix = `${target.kind === 's3' ? target.prefix : ''}${POOL_DIR}/`;
+  return [...world.objects(target).keys()].filter((k) => k.startsWith(prefix) && !k.slice(prefix.length).startsWith('.')).map((k) => k.slice(prefix.length)).sort();
+}
+
+/** A world with a database (sql.js) and documents, for real incremental exports, and destinations. */
+async function setUpIncremental(): Promise<{ h: MemoryHarness; world: MemoryDestinations; deps: BackupDeps; config: BackupConfig }> {
+  const h = await createMemoryHarness();
+  const world = createMemoryDestinations();
+  world.createPlace(USB);
+  world.createPlace(S3);
+  return { h, world, deps: { ...h.deps, destinations: world }, config: h.config };
+}
+
+let documentSeed = 0;
+/** A new document in the data dir (bytes that do not compress, so a pack's size is about its documents'); its path and SHA-256. */
+async function addDocument(h: MemoryHarness, size: number): Promise<{ path: string; sha256: string }> {
+  let x = (++documentSeed * 2654435761) >>> 0 || 1;
+  const bytes = new Uint8Array(size).map(() => (x = (x * 1103515245 + 12345) >>> 0) >>> 24);
+  const sha256 = sha(bytes);
+  const path = `${DATA_DIR}/files/${sha256.slice(0, 2)}/${sha256}`;
+  await h.memfs.mkdir(`${DATA_DIR}/files/${sha256.slice(0, 2)}`);
+  await h.memfs.writeFile(path, bytes);
+  await h.db.write('INSERT INTO documents (case_id, name, sha256, size) VALUES (NULL, ?, ?, ?)', [`doc-${documentSeed}.pdf`, sha256, size]);
+  return { path, sha256 };
+}
+
+async function removeDocument(h: MemoryHarness, doc: { path: string; sha256: string }): Promise<void> {
+  await h.memfs.remove(doc.path);
+  await h.db.write('DELETE FROM documents WHERE sha256 = ?', [doc.sha256]);
+}
+
+const incremental = (deps: BackupDeps, config: BackupConfig): Promise<ExportResult> => exportNow(deps, config, { incremental: true });
+
+/** A full backup as the other cases make them: bytes and a sidecar, all that copying reads of it. */
+async function fakeFullBackup(h: MemoryHarness, size: number): Promise<string> {
+  const name = `casevault-backup-${compactTimestamp(h.deps.clock.now())}.zip`;
+  const bytes = new Uint8Array(size).map((_, i) => (i * 31 + size) & 0xff);
+  await h.memfs.writeFile(`${BACKUP_DIR}/${name}`, bytes);
+  await h.memfs.writeFile(`${BACKUP_DIR}/${name}.sha256`, new TextEncoder().encode(`${sha(bytes)}  ${name}\n`));
+  return name;
+}
+
+/** The store of `world`, with every get's name recorded. */
+function recordingGets(world: MemoryDestinations): { destinations: MemoryDestinations; gets: string[] } {
+  const gets: string[] = [];
+  return {
+    gets,
+    destinations: {
+      ...world,
+      open(target) {
+        const store = world.open(target);
+        return { ...store, list: store.list.bind(store), get: (name, into, options) => (gets.push(name), store.get(name, into, options)) } satisfies DestinationStore;
+      },
+    },
+  };
 }
 
 describe('destinations: the list beside the policy', () => {
@@ -99,38 +171,50 @@ describe('destinations: the list beside the policy', () => {
 });
 
 describe('copying to a destination', () => {
-  it('property: whatever fails on the way, a listed remote backup is always whole; a run without faults then copies every backup', async () => {
+  it('property: full and incremental backups, retention there, and whatever fails on the way: a listed remote backup is always whole, with every pack it lists; a run without faults then copies every backup, and retention leaves only listed packs', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(
           fc.record({
-            newBackups: fc.integer({ min: 0, max: 2 }),
-            fault: fc.option(fc.record({ operation: fc.constantFrom('put', 'list', 'remove', 'get', 'probe', '*'), code: fc.constantFrom('DEST_UNREACHABLE', 'IO_ERROR', 'NO_SPACE', 'DEST_ACCESS_DENIED'), after: fc.integer({ min: 0, max: 6 }) }), { nil: null }),
+            newDocuments: fc.integer({ min: 0, max: 2 }),
+            dropDocument: fc.boolean(),
+            newBackups: fc.array(fc.constantFrom('full', 'incremental'), { maxLength: 2 }),
+            prune: fc.boolean(),
+            fault: fc.option(fc.record({ operation: fc.constantFrom('put', 'list', 'remove', 'get', 'probe', '*'), code: fc.constantFrom('DEST_UNREACHABLE', 'IO_ERROR', 'NO_SPACE', 'DEST_ACCESS_DENIED'), after: fc.integer({ min: 0, max: 8 }) }), { nil: null }),
           }),
           { minLength: 1, maxLength: 5 },
         ),
         async (steps) => {
-          const { w, world } = await setUp();
-          const entry: DestinationEntry = (await addDestination(w.deps, w.config, { name: 'Offsite', target: S3 })).entry;
-          let hour = 0;
+          const { h, world, deps, config } = await setUpIncremental();
+          await writePolicy(deps, config, { ...DEFAULT_POLICY, retention: { keepLast: 2, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0, pruneAfterBackup: true } });
+          const entry: DestinationEntry = (await addDestination(deps, config, { name: 'Offsite', target: S3 })).entry;
+          const documents: { path: string; sha256: string }[] = [];
           for (const step of steps) {
-            for (let i = 0; i < step.newBackups; i++) await w.addBackup(new Date(Date.parse('2026-11-20T00:00:00Z') + hour++ * 3_600_000), 100 + hour * 37);
+            for (let i = 0; i < step.newDocuments; i++) documents.push(await addDocument(h, 500 + 300 * i));
+            if (step.dropDocument && documents.length > 0) await removeDocument(h, documents.shift()!);
+            for (const kind of step.newBackups) kind === 'full' ? await fakeFullBackup(h, 100 + documents.length * 37) : await incremental(deps, config);
             if (step.fault) world.fail(step.fault.operation, step.fault.code as never, 1, step.fault.after);
-            const report = await syncDestination(w.deps, w.config, entry);
+            const report = await syncDestination(deps, config, entry, { prune: step.prune });
             if (report.failure) expect(report.failure.code).toMatch(/^(DEST_UNREACHABLE|IO_ERROR|NO_SPACE|DEST_ACCESS_DENIED)$/);
-            await expectRemoteWhole(w, world, S3);
+            await expectRemoteWhole(h, world, S3);
           }
           world.clearFaults();
-          const final = await syncDestination(w.deps, w.config, entry);
+          const final = await syncDestination(deps, config, entry);
           expect(final.failure).toBeNull();
-          const local = (await w.names()).filter((n) => n.endsWith('.zip'));
-          expect((await expectRemoteWhole(w, world, S3)).sort()).toEqual(local.sort());
+          const local = (await h.memfs.readdir(BACKUP_DIR)).filter((n) => n.endsWith('.zip'));
+          expect((await expectRemoteWhole(h, world, S3)).sort()).toEqual(local.sort());
           expect([...world.objects(S3).keys()].filter((k) => k.includes('.partial-'))).toEqual([]);
+
+          const pruned = await syncDestination(deps, config, entry, { prune: true, only: local.sort().at(-1)! });
+          expect(pruned.failure).toBeNull();
+          const kept = await expectRemoteWhole(h, world, S3);
+          const listedPacks = new Set(kept.flatMap((name) => packsOfSidecar(new TextDecoder().decode(world.objects(S3).get(`office/${name}.sha256`)!))!));
+          expect(remotePool(world, S3), 'the pool there holds exactly the packs the backups there list').toEqual([...listedPacks].sort());
         },
       ),
-      { numRuns: propertyRuns(40) },
+      { numRuns: propertyRuns(30) },
     );
-  });
+  }, 120_000);
 
   it('a copy cut between the file and its sidecar is finished by the next run, without copying the file again', async () => {
     const { w, world } = await setUp();
@@ -228,6 +312,174 @@ describe('copying to a destination', () => {
     const reports = await syncAllDestinations(w.deps, w.config);
     expect(reports.map((r) => [r.destination, r.copied])).toEqual([['Offsite', [name]]]);
     expect(world.objects(USB).size).toBe(0);
+  });
+});
+
+describe('incremental backups on a destination: only the packs it lacks', () => {
+  it('a second copy after a small change sends only the small ZIP, the one new pack and the sidecar', async () => {
+    const { h, world, deps, config } = await setUpIncremental();
+    for (let i = 0; i < 5; i++) await addDocument(h, 20_000);
+    const { entry } = await addDestination(deps, config, { name: 'Offsite', target: S3 });
+    const first = await incremental(deps, config);
+    const firstPack = first.incremental!.newPack!;
+    const one = await syncDestination(deps, config, entry);
+    expect(one).toMatchObject({ copied: [first.fileName], packsCopied: [firstPack], failure: null });
+    expect(world.puts).toEqual([`pool/${firstPack}`, first.fileName, `${first.fileName}.sha256`]); // the packs first, the sidecar last
+
+    await addDocument(h, 3000);
+    const second = await incremental(deps, config);
+    const newPack = second.incremental!.newPack!;
+    const before = { bytes: world.bytesPut(), puts: world.puts.length };
+    const two = await syncDestination(deps, config, entry);
+    expect(two).toMatchObject({ copied: [second.fileName], present: [first.fileName], packsCopied: [newPack], packsPresent: 1, failure: null });
+    expect(world.puts.slice(before.puts)).toEqual([`pool/${newPack}`, second.fileName, `${second.fileName}.sha256`]);
+    const packSize = (await h.memfs.stat(`${BACKUP_DIR}/${POOL_DIR}/${newPack}`)).size;
+    const sidecarSize = (await h.memfs.stat(`${second.filePath}.sha256`)).size;
+    expect(world.bytesPut() - before.bytes).toBe(second.size + packSize + sidecarSize);
+    expect(two.bytesCopied).toBe(second.size + packSize + sidecarSize);
+    expect(packSize).toBeLessThan((await h.memfs.stat(`${BACKUP_DIR}/${POOL_DIR}/${firstPack}`)).size / 5);
+    expect((await expectRemoteWhole(h, world, S3)).sort()).toEqual([first.fileName, second.fileName].sort());
+    expect(remotePool(world, S3)).toEqual([firstPack, newPack].sort());
+  });
+
+  it('progress counts the pack bytes, as pool/<name>', async () => {
+    const { h, deps, config } = await setUpIncremental();
+    await addDocument(h, 50_000);
+    const { entry } = await addDestination(deps, config, { name: 'USB', target: USB });
+    const backup = await incremental(deps, config);
+    const last = new Map<string, { done: number; total: number }>();
+    await syncDestination(deps, config, entry, { onProgress: (p) => void last.set(p.fileName, { done: p.done, total: p.total }) });
+    const pack = backup.incremental!.newPack!;
+    const size = (await h.memfs.stat(`${BACKUP_DIR}/${POOL_DIR}/${pack}`)).size;
+    expect(last.get(`pool/${pack}`)).toEqual({ done: size, total: size });
+    expect(last.get(backup.fileName)).toEqual({ done: backup.size, total: backup.size });
+  });
+
+  it('a pack damaged here is POOL_OBJECT_DAMAGED and nothing of the backup is listed there; one missing here is POOL_OBJECT_MISSING', async () => {
+    const { h, world, deps, config } = await setUpIncremental();
+    await addDocument(h, 4000);
+    const { entry } = await addDestination(deps, config, { name: 'Offsite', target: S3 });
+    const backup = await incremental(deps, config);
+    const path = `${BACKUP_DIR}/${POOL_DIR}/${backup.incremental!.newPack!}`;
+    const bytes = await h.memfs.readFile(path);
+    bytes[100]! ^= 0x40;
+    await h.memfs.writeFile(path, bytes);
+    const damaged = await syncDestination(deps, config, entry);
+    expect(damaged.failure).toMatchObject({ code: 'POOL_OBJECT_DAMAGED', fileName: backup.fileName });
+    expect(damaged.failure!.message).toMatch(/the pack here is damaged .*casevault verify/);
+    expect(await listDestinationBackups(deps, S3)).toEqual([]);
+    expect(remotePool(world, S3)).toEqual([]);
+    await h.memfs.remove(path);
+    expect((await syncDestination(deps, config, entry)).failure).toMatchObject({ code: 'POOL_OBJECT_MISSING', fileName: backup.fileName });
+    expect(await listDestinationBackups(deps, S3)).toEqual([]);
+  });
+
+  it('retention there collects the pool there: the packs no sidecar there lists go, a locked one is reported kept, a sidecar not of ours keeps the whole pool', async () => {
+    const { h, world, deps, config } = await setUpIncremental();
+    await writePolicy(deps, config, { ...DEFAULT_POLICY, retention: { keepLast: 1, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0, pruneAfterBackup: true } });
+    const { entry } = await addDestination(deps, config, { name: 'Offsite', target: S3 });
+    const a = await addDocument(h, 3000);
+    const b1 = await incremental(deps, config); // P1: a
+    await addDocument(h, 3000);
+    const b2 = await incremental(deps, config); // P2: b; lists P1, P2
+    await removeDocument(h, a);
+    await addDocument(h, 3000);
+    const b3 = await incremental(deps, config); // P3: c; lists P2, P3
+    const [p1, p2, p3] = [b1, b2, b3].map((b) => b.incremental!.newPack!);
+    expect((await syncDestination(deps, config, entry)).failure).toBeNull();
+    expect(remotePool(world, S3)).toEqual([p1!, p2!, p3!].sort());
+
+    world.locked.add(`pool/${p1}`);
+    const locked = await syncDestination(deps, config, entry, { prune: true, only: b3.fileName });
+    expect(locked).toMatchObject({ failure: null, packsRemoved: [], locked: [`pool/${p1}`] });
+    expect([...locked.pruned].sort()).toEqual([b1.fileName, b2.fileName].sort());
+    world.locked.clear();
+    const collected = await syncDestination(deps, config, entry, { prune: true, only: b3.fileName });
+    expect(collected).toMatchObject({ failure: null, packsRemoved: [p1], locked: [] });
+    expect(remotePool(world, S3)).toEqual([p2!, p3!].sort());
+    expect(await expectRemoteWhole(h, world, S3)).toEqual([b3.fileName]);
+
+    // A stray pack, and a sidecar there that is not one of ours: nothing is collected, and the report says why.
+    const store = world.open(S3);
+    const stray = new TextEncoder().encode('not listed by anything');
+    await store.put(`pool/${sha(stray)}.zip`, { size: stray.byteLength, read: async (p, l) => stray.slice(p, p + l), close: async () => {} });
+    const odd = new TextEncoder().encode(`${'a'.repeat(64)}  casevault-backup-20200101T000000000Z.zip\nnot a pack line\n`);
+    await store.put('casevault-backup-20200101T000000000Z.zip.sha256', { size: odd.byteLength, read: async (p, l) => odd.slice(p, p + l), close: async () => {} });
+    const skipped = await syncDestination(deps, config, entry, { prune: true, only: b3.fileName });
+    expect(skipped).toMatchObject({ failure: null, packsRemoved: [] });
+    expect(skipped.warnings.join(' ')).toMatch(/pool .* was not collected: casevault-backup-20200101T000000000Z\.zip\.sha256 there is not a sidecar of ours/);
+    expect(remotePool(world, S3)).toContain(`${sha(stray)}.zip`);
+    await store.remove('casevault-backup-20200101T000000000Z.zip.sha256');
+    expect((await syncDestination(deps, config, entry, { prune: true, only: b3.fileName })).packsRemoved).toEqual([`${sha(stray)}.zip`]);
+    expect(remotePool(world, S3)).toEqual([p2!, p3!].sort());
+  });
+
+  it('a download fetches the backup, its sidecar and only the packs the pool here lacks, each checked against its name', async () => {
+    const { h, world, deps, config } = await setUpIncremental();
+    for (let i = 0; i < 3; i++) await addDocument(h, 5000);
+    const { entry } = await addDestination(deps, config, { name: 'Offsite', target: S3 });
+    const b1 = await incremental(deps, config);
+    await addDocument(h, 2000);
+    const b2 = await incremental(deps, config);
+    const [p1, p2] = [b1.incremental!.newPack!, b2.incremental!.newPack!];
+    expect((await syncDestination(deps, config, entry)).failure).toBeNull();
+
+    // Another machine whose pool already holds the first pack (a copy of the pool on a drive, say).
+    const fresh = await setUpIncremental();
+    const NEW = '/home/lawyer/new-machine/backups';
+    const newConfig = { ...fresh.config, backupDir: NEW };
+    await fresh.h.memfs.mkdir(`${NEW}/${POOL_DIR}`);
+    await fresh.h.memfs.writeFile(`${NEW}/${POOL_DIR}/${p1}`, await h.memfs.readFile(`${BACKUP_DIR}/${POOL_DIR}/${p1}`));
+    const recording = recordingGets(world);
+    const progress = new Set<string>();
+    expect(await downloadBackup({ ...fresh.deps, destinations: recording.destinations }, newConfig, S3, 'latest', { onProgress: (p) => void progress.add(p.fileName) })).toBe(b2.fileName);
+    expect([...recording.gets].sort()).toEqual([b2.fileName, `${b2.fileName}.sha256`, `pool/${p2}`].sort());
+    expect(progress).toEqual(new Set([`pool/${p2}`, b2.fileName]));
+    expect((await fresh.h.memfs.readdir(`${NEW}/${POOL_DIR}`)).sort()).toEqual([p1, p2].sort());
+    expect(sha(await fresh.h.memfs.readFile(`${NEW}/${POOL_DIR}/${p2}`))).toBe(packChecksum(p2));
+    expect(sha(await fresh.h.memfs.readFile(`${NEW}/${b2.fileName}`))).toBe(b2.checksum);
+
+    // A pack changed there: CHECKSUM_MISMATCH, and nothing of it or of the backup here; a pack gone there: POOL_OBJECT_MISSING.
+    world.objects(S3).get(`office/pool/${p1}`)![10]! ^= 1;
+    const third = await setUpIncremental();
+    const before = await third.h.memfs.readdir(BACKUP_DIR).catch(() => []);
+    const thirdDeps = { ...third.deps, destinations: world };
+    const changed = downloadBackup(thirdDeps, third.config, S3, b1.fileName).catch((e: unknown) => e);
+    const error = (await changed) as { code?: string; message?: string };
+    expect(error.code).toBe('CHECKSUM_MISMATCH');
+    expect(error.message).toMatch(new RegExp(`its pack pool/${p1} there has the SHA-256`));
+    expect((await third.h.memfs.readdir(BACKUP_DIR).catch(() => [])).filter((n) => n !== POOL_DIR)).toEqual(before);
+    expect(await third.h.memfs.readdir(`${BACKUP_DIR}/${POOL_DIR}`).catch(() => [])).toEqual([]); // no pack, no .partial
+    await world.open(S3).remove(`pool/${p1}`);
+    expect(await codeOf(downloadBackup(thirdDeps, third.config, S3, b1.fileName))).toBe('POOL_OBJECT_MISSING');
+  });
+
+  it('a drill reads each pack once and compares it with its name; a pack changed there is removed, and the next copy puts only it back', async () => {
+    const { h, world, deps, config } = await setUpIncremental();
+    for (let i = 0; i < 3; i++) await addDocument(h, 6000);
+    const { entry } = await addDestination(deps, config, { name: 'Offsite', target: S3 });
+    const b1 = await incremental(deps, config);
+    await addDocument(h, 1000);
+    const b2 = await incremental(deps, config);
+    const p1 = b1.incremental!.newPack!;
+    expect((await syncDestination(deps, config, entry)).failure).toBeNull();
+    const clean = recordingGets(world);
+    expect((await checkDestination({ ...deps, destinations: clean.destinations }, config, entry, { all: true })).checked.length).toBe(2);
+    expect(clean.gets.filter((n) => n === `pool/${p1}`)).toHaveLength(1); // listed by both, read once
+
+    world.objects(S3).get(`office/pool/${p1}`)![7]! ^= 0x10;
+    const report = await checkDestination(deps, config, entry, { all: true });
+    expect(report.damaged.map((d) => d.fileName).sort()).toEqual([b1.fileName, b2.fileName].sort());
+    expect(report.damaged[0]!.message).toMatch(new RegExp(`its pack pool/${p1} changed there .*removed; the next run copies what it lacks again`));
+    expect(remotePool(world, S3)).not.toContain(p1);
+
+    const before = world.bytesPut();
+    const again = await syncDestination(deps, config, entry);
+    // The newest first: b2 puts the pack back (and its sidecar again); b1 then finds it there.
+    expect(again).toMatchObject({ copied: [b2.fileName], present: [b1.fileName], packsCopied: [p1], failure: null });
+    expect(world.bytesPut() - before).toBe((await h.memfs.stat(`${BACKUP_DIR}/${POOL_DIR}/${p1}`)).size + (await h.memfs.stat(`${b2.filePath}.sha256`)).size);
+    expect((await expectRemoteWhole(h, world, S3)).sort()).toEqual([b1.fileName, b2.fileName].sort());
+    expect((await checkDestination(deps, config, entry, { all: true })).damaged).toEqual([]);
   });
 });
 
