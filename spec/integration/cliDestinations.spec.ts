@@ -187,6 +187,54 @@ describe('copies to a folder', () => {
   }, 120_000);
 });
 
+describe('incremental backups copied to a folder', () => {
+  it('export --incremental twice, copy (the second copy adds only the new pack to pool/ there), and restore --from on a new machine', async () => {
+    const m = await machine('dest-incremental');
+    const fresh = await machine('dest-incremental-new', { empty: true });
+    try {
+      const drive = join(m.root, 'drive');
+      await fsp.mkdir(drive);
+      expect((await cli(['dest', 'add', 'folder', drive, '--name', 'drive', ...m.dirs])).code).toBe(0);
+      const first = await cli(['export', '--incremental', ...m.dirs, '--json']);
+      expect(first.code, first.stderr).toBe(0);
+      const firstName = (first.json.filePath as string).split('/').pop()!;
+      const firstPack = (first.json.incremental as { newPack: string }).newPack;
+      const copy1 = await cli(['copy', ...m.dirs, '--json']);
+      expect(copy1.code, copy1.stdout + copy1.stderr).toBe(0);
+      expect(copy1.json).toMatchObject({ copies: [{ copied: [firstName], packsCopied: [firstPack], failure: null }] });
+
+      // One new document, then the next incremental backup: one new pack.
+      const doc = randomBytes(40_000);
+      const sha = createHash('sha256').update(doc).digest('hex');
+      await fsp.mkdir(join(m.dataDir, 'files', sha.slice(0, 2)), { recursive: true });
+      await fsp.writeFile(join(m.dataDir, 'files', sha.slice(0, 2), sha), doc);
+      const second = await cli(['export', '--incremental', ...m.dirs, '--json']);
+      expect(second.code, second.stderr).toBe(0);
+      const secondName = (second.json.filePath as string).split('/').pop()!;
+      const secondPack = (second.json.incremental as { newPack: string }).newPack;
+      const copy2 = await cli(['copy', ...m.dirs, '--json']);
+      expect(copy2.code, copy2.stdout + copy2.stderr).toBe(0);
+      const report = (copy2.json.copies as Record<string, unknown>[])[0]!;
+      expect(report).toMatchObject({ copied: [secondName], present: [firstName], packsCopied: [secondPack], failure: null });
+      const secondSize = (await fsp.stat(join(m.backupDir, secondName))).size;
+      const packSize = (await fsp.stat(join(m.backupDir, 'pool', secondPack))).size;
+      const sidecarSize = (await fsp.stat(join(m.backupDir, `${secondName}.sha256`))).size;
+      expect(report.bytesCopied).toBe(secondSize + packSize + sidecarSize);
+      expect((await fsp.readdir(join(drive, 'pool'))).sort()).toEqual([firstPack, secondPack].sort());
+      expect(await fsp.readFile(join(drive, `${secondName}.sha256`), 'utf8')).toBe(await fsp.readFile(join(m.backupDir, `${secondName}.sha256`), 'utf8'));
+
+      const restored = await cli(['restore', '--from', drive, 'latest', ...fresh.dirs, '--json']);
+      expect(restored.code, restored.stdout + restored.stderr).toBe(0);
+      expect(restored.json).toMatchObject({ success: true, downloaded: true });
+      expect((await fsp.readdir(join(fresh.backupDir, 'pool'))).sort()).toEqual([firstPack, secondPack].sort());
+      expect(await readDiskState(fresh.dataDir)).toEqual(await readDiskState(m.dataDir));
+    } finally {
+      await m.cleanup();
+      await fresh.cleanup();
+    }
+  }, 180_000);
+});
+
 describe('copies to S3-compatible storage (Swift s3api)', () => {
   let server: S3Server;
   let m: Awaited<ReturnType<typeof machine>>;
