@@ -146,6 +146,7 @@ const BAD_PAYLOADS: Record<Channel, unknown[]> = {
   'backup:exportNow': [42, 'all', [], { compressionLevel: 10 }, { compressionLevel: 1.5 }, { includeFiles: 'yes' }, { extra: true }],
   'backup:restoreFromZip': [undefined, null, {}, { fileName: 'a.zip', filePath: '/a.zip' }, { filePath: '' }, { fileName: 7 }],
   'backup:verifyBackup': [undefined, {}, { fileName: '' }, { filePath: 123 }],
+  'backup:exportPortable': [undefined, {}, { fileName: '' }, { filePath: '/a.zip' }, { fileName: 'a.zip', to: '/media/usb' }],
   'backup:inspectBackup': [undefined, {}, { fileName: 'x'.repeat(300) }],
   'backup:listBackups': [1, 'x', { all: true }],
   'backup:deleteBackup': [undefined, {}, { fileName: '' }, { fileName: 3 }, { fileName: 'a.zip', extra: 1 }],

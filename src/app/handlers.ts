@@ -88,6 +88,7 @@ const SUMMARY = {
   verify: { ok: 'Backup verified: it is intact', fail: 'Backup verification failed', cancelled: 'Verification cancelled' },
   drill: { ok: 'Backups checked', fail: 'Failed to check the backups', cancelled: 'Check of the backups cancelled' },
   undo: { ok: 'The last restore was undone', fail: 'Failed to undo the restore', cancelled: 'Undo cancelled' },
+  portable: { ok: 'Portable copy written', fail: 'Failed to write a portable copy', cancelled: 'Portable copy cancelled' },
 } as const;
 
 /**
@@ -192,9 +193,9 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
   }
 
   /** A long operation of the page: one at a time, cancellable by its id, progress to the caller. */
-  function longOperation<C extends 'backup:restoreFromZip' | 'backup:verifyBackup' | 'backup:drillNow' | 'backup:undoRestore'>(
+  function longOperation<C extends 'backup:restoreFromZip' | 'backup:verifyBackup' | 'backup:exportPortable' | 'backup:drillNow' | 'backup:undoRestore'>(
     channel: C,
-    operation: 'restore' | 'verify' | 'drill' | 'undo',
+    operation: 'restore' | 'verify' | 'portable' | 'drill' | 'undo',
     body: (request: z.output<(typeof requestSchemas)[C]>, run: Run, id: string) => Promise<Omit<Success<C>, 'success' | 'message'>>,
   ): Handler<C> {
     const summary = SUMMARY[operation];
@@ -287,6 +288,22 @@ export function createBackupIpc(ctx: IpcContext): BackupIpc {
         sidecarChecked: r.sidecarChecked,
         entries: r.entries,
         metadata: r.metadata,
+      };
+    }),
+
+    'backup:exportPortable': longOperation('backup:exportPortable', 'portable', async (request, run, id) => {
+      const r = await service.exportPortable(resolveSource(request, 'portable copy'), {}, withUnlock(run, request));
+      return {
+        operationId: id,
+        source: request.fileName,
+        fileName: r.fileName,
+        filePath: r.filePath,
+        folder: deps.fs.dirname(r.filePath),
+        size: r.size,
+        checksum: r.checksum,
+        encrypted: r.encrypted,
+        metadata: r.metadata,
+        warnings: r.warnings,
       };
     }),
 

@@ -77,6 +77,11 @@ export const requestSchemas = {
   ]),
   'backup:restoreFromZip': backupSource,
   'backup:verifyBackup': backupSource,
+  /**
+   * A portable copy of a listed backup (issue 12): one self-contained ZIP (format 1) in the
+   * backup dir's portable/ folder (a page cannot choose where to save), not listed as a backup.
+   */
+  'backup:exportPortable': z.strictObject({ fileName, operationId: operationId.optional(), unlock: unlock.optional() }),
   /** Reads what a backup holds (its metadata) for the restore confirmation, without restoring. */
   'backup:inspectBackup': backupSource,
   'backup:listBackups': noPayload,
@@ -171,6 +176,19 @@ interface ResponseData extends DestinationResponses {
     entries: number;
     metadata: BackupMetadata;
   };
+  /** `fileName`/`filePath`: the copy's; `source`: the backup's name; `folder`: where the copy is, to say so. */
+  'backup:exportPortable': {
+    operationId: string;
+    source: string;
+    fileName: string;
+    filePath: string;
+    folder: string;
+    size: number;
+    checksum: string;
+    encrypted: boolean;
+    metadata: BackupMetadata;
+    warnings: readonly string[];
+  };
   'backup:inspectBackup': { fileName: string; size: number; metadata: BackupMetadata };
   /** `backupDir`: the folder listed, for the page to say where backups are. */
   'backup:listBackups': { backups: BackupListItem[]; backupDir: string };
@@ -221,7 +239,7 @@ export type Envelope<C extends Channel> = Success<C> | Failure;
 export interface EventPayloads {
   'backup:progress': {
     operationId: string;
-    operation: 'export' | 'restore' | 'verify' | 'drill' | 'undo';
+    operation: 'export' | 'restore' | 'verify' | 'drill' | 'undo' | 'portable';
     progress: Progress;
   };
   /** What the scheduler did (a run finished, its state changed) and the alarms when they change; to every page. */

@@ -117,7 +117,7 @@ export function BackupList({
           <code data-testid="backup-dir">{state.backupDir}</code>
         </p>
       )}
-      {operation?.kind === 'verify' && <OperationProgress operation={operation} onCancel={() => void store.cancel()} />}
+      {(operation?.kind === 'verify' || operation?.kind === 'portable') && <OperationProgress operation={operation} onCancel={() => void store.cancel()} />}
       {protection.operation?.kind === 'drill' && (
         <OperationProgress operation={protection.operation} onCancel={() => void protectionStore.cancel()} />
       )}
@@ -206,6 +206,18 @@ export function BackupList({
                       }}
                     >
                       Restore
+                    </button>
+                    <button
+                      type="button"
+                      disabled={busy}
+                      aria-label={`Portable copy of ${b.fileName}`}
+                      title="One self-contained ZIP of this backup, to carry to another computer"
+                      onClick={(e) => {
+                        rememberOrigin(e.currentTarget, listHeading);
+                        void store.portable(b.fileName);
+                      }}
+                    >
+                      Portable copy
                     </button>
                     <button
                       type="button"

@@ -9,7 +9,7 @@ const PHASES = {
   swap: 'Switching to the restored data',
 } as const;
 
-const LABELS = { export: 'Export', restore: 'Restore', verify: 'Verify', drill: 'Check', undo: 'Undo' } as const;
+const LABELS = { export: 'Export', restore: 'Restore', verify: 'Verify', portable: 'Portable copy', drill: 'Check', undo: 'Undo' } as const;
 
 /** Progress of the running operation, with its Cancel button. */
 export function OperationProgress({
@@ -30,7 +30,7 @@ export function OperationProgress({
   return (
     <div class="operation" data-testid={`${operation.kind}-progress`}>
       <div class="operation-line">
-        <span>{operation.cancelling ? 'Cancelling…' : p ? PHASES[p.phase] : 'Starting…'}</span>
+        <span>{operation.cancelling ? 'Cancelling…' : p ? (operation.kind === 'portable' && p.phase === 'archive' ? 'Copying and checking every entry' : PHASES[p.phase]) : 'Starting…'}</span>
         <span class="muted">{detail}</span>
       </div>
       <progress max={100} value={value} aria-label={label} aria-valuetext={`${value}%, ${detail}`} />

@@ -22,7 +22,7 @@ export function UnlockDialog({ prompt, busy, onSubmit, onCancel }: { prompt: Unl
     if (prompt === null) setMode('password');
   }, [prompt]);
   const failure = prompt?.failure ?? null;
-  const verb = prompt?.action === 'verify' ? 'check it' : 'restore it';
+  const verb = prompt?.action === 'verify' ? 'check it' : prompt?.action === 'portable' ? 'copy it' : 'restore it';
   const submit = () => {
     if (value === '') return setEmpty(true);
     const secret = value;
@@ -36,7 +36,7 @@ export function UnlockDialog({ prompt, busy, onSubmit, onCancel }: { prompt: Unl
       focusKey={mode}
       open={prompt !== null}
       title="This backup is encrypted"
-      submitLabel={prompt?.action === 'verify' ? 'Verify' : 'Continue'}
+      submitLabel={prompt?.action === 'verify' ? 'Verify' : prompt?.action === 'portable' ? 'Copy' : 'Continue'}
       busy={busy}
       onSubmit={submit}
       onCancel={onCancel}

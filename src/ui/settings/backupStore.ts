@@ -34,7 +34,7 @@ export interface ExportOptionsState {
   readonly compressionLevel: number;
 }
 
-export type OperationKind = 'export' | 'restore' | 'verify';
+export type OperationKind = 'export' | 'restore' | 'verify' | 'portable';
 
 export interface RunningOperation {
   readonly kind: OperationKind;
@@ -70,7 +70,7 @@ export type Confirmation =
 
 /** The password prompt: what it is for, and why it asks again (the last attempt's refusal). */
 export interface UnlockPrompt {
-  readonly action: 'restore' | 'verify';
+  readonly action: 'restore' | 'verify' | 'portable';
   readonly source: BackupSource;
   /** The backup as the person knows it. */
   readonly fileName: string;
@@ -105,6 +105,8 @@ export interface BackupStore extends ReadableStore<BackupState> {
   exportNow(): Promise<void>;
   cancel(): Promise<void>;
   verify(fileName: string): Promise<void>;
+  /** A portable copy of a listed backup (one self-contained ZIP) into the backup dir's portable/ folder. */
+  portable(fileName: string): Promise<void>;
   requestDelete(fileName: string): void;
   chooseFile(): Promise<void>;
   /** Restore the chosen file (no source) or a listed backup: inspects it and asks to confirm. */
@@ -116,7 +118,7 @@ export interface BackupStore extends ReadableStore<BackupState> {
   dismissUnlock(): void;
 }
 
-const OPERATION_NOUN: Record<OperationKind, string> = { export: 'Export', restore: 'Restore', verify: 'Verification' };
+const OPERATION_NOUN: Record<OperationKind, string> = { export: 'Export', restore: 'Restore', verify: 'Verification', portable: 'Portable copy' };
 
 export interface BackupStoreHooks {
   /** After an export, a restore or a deletion: what the status says has changed. */
@@ -256,6 +258,25 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore, hooks: 
     changed();
   }
 
+  async function portable(fileName: string, unlock: UnlockRequest | null): Promise<void> {
+    const response = await runOperation('portable', fileName, (operationId) => bridge.invoke('backup:exportPortable', { fileName, operationId, ...(unlock ? { unlock } : {}) }));
+    if (!response) return;
+    if (response.success) {
+      toasts.show({
+        type: 'success',
+        title: response.message,
+        message: `${response.fileName} (${formatBytes(response.size)}${response.encrypted ? ', encrypted' : ''}): all of ${fileName} in one file, to carry to another computer. It is in ${response.folder}.`,
+        // Where it is is worth reading (and copying) at leisure.
+        sticky: true,
+      });
+      for (const warning of response.warnings) toasts.show({ type: 'warning', title: 'Copied with a warning', message: warning, sticky: true });
+    } else if (asksForKey(response, unlock)) {
+      prompt('portable', { fileName }, fileName, response);
+    } else {
+      showFailure(response, 'portable', fileName);
+    }
+  }
+
   async function restore(source: BackupSource, unlock: UnlockRequest | null): Promise<void> {
     const label = 'fileName' in source ? source.fileName : (store.get().selectedFile?.fileName ?? null);
     const response = await runOperation('restore', label, (operationId) =>
@@ -353,6 +374,12 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore, hooks: 
       else await verify(fileName, null);
     },
 
+    async portable(fileName) {
+      if (store.get().operation) return;
+      if (isEncrypted({ fileName }, fileName)) prompt('portable', { fileName }, fileName, null);
+      else await portable(fileName, null);
+    },
+
     requestDelete(fileName) {
       store.update({ confirmation: { kind: 'delete', fileName } });
     },
@@ -413,6 +440,7 @@ export function createBackupStore(bridge: AppBridge, toasts: ToastStore, hooks: 
       if (!asked) return;
       store.update({ unlockPrompt: null });
       if (asked.action === 'verify') await verify(asked.fileName, unlock);
+      else if (asked.action === 'portable') await portable(asked.fileName, unlock);
       else await inspect(asked.source, asked.fileName, unlock);
     },
 

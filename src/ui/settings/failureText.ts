@@ -9,7 +9,7 @@ import { ERROR_TITLES } from '../../contract/errorTitles.ts';
 import type { Toast } from '../toasts/toastStore.ts';
 
 /** What the page was doing when it failed: `list` reads the backup dir, `count` the data dir. */
-export type FailedAction = 'export' | 'restore' | 'verify' | 'delete' | 'list' | 'count' | 'choose' | 'cancel' | 'keys';
+export type FailedAction = 'export' | 'restore' | 'verify' | 'portable' | 'delete' | 'list' | 'count' | 'choose' | 'cancel' | 'keys';
 
 /** `subject` is the file's name in quotes, or "the backup" when the page has no name. */
 type Text = (subject: string, action: FailedAction) => string;
@@ -23,6 +23,7 @@ const VERB: Record<FailedAction, string> = {
   export: 'write the backup',
   restore: 'restore the backup',
   verify: 'check the backup',
+  portable: 'write a portable copy of the backup',
   delete: 'delete the backup',
   list: 'read the backup folder',
   count: 'read your data folder',
