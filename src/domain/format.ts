@@ -202,6 +202,10 @@ export function parseManifest(value: unknown, operation: string, formatVersion: 
       entries.push({ path, size, sha256, kind });
     }
   }
+  // The exporter lists only the packs its documents are in; a pack no document uses is not ours.
+  const used = new Set(entries.map((e) => e.pack));
+  const unused = packs.find((_, index) => !used.has(index));
+  if (unused) throw bad(`pack ${unused.name} is listed, but no document is in it`);
   return { entries, packs };
 }
 

@@ -170,21 +170,21 @@ async function openPacks(
       // No key, a wrong key or password: the backup's own problem, not the pack's.
       if (error instanceof BackupError && ['ENCRYPTED_NEEDS_KEY', 'WRONG_KEY', 'WRONG_PASSWORD', 'KEY_FILE_DAMAGED', 'ENCRYPTION_UNAVAILABLE'].includes(error.code)) throw error;
       packs.push(none);
-      problem('POOL_OBJECT_DAMAGED', `${POOL_DIR}/${pack.name} cannot be read: ${error instanceof Error ? error.message : String(error)}`, documents, error);
+      problem('POOL_OBJECT_DAMAGED', `${POOL_DIR}/${pack.name} cannot be read: ${withoutOperation(error, op)}`, documents, error);
       continue;
     }
     unlocked = opened.keys;
     let entries: Map<string, ArchiveEntry>;
     try {
-      entries = checkEntries(opened.reader.entries, config, `${op}: ${POOL_DIR}/${pack.name}`);
+      entries = checkEntries(opened.reader.entries, config, `${POOL_DIR}/${pack.name}`);
       for (const name of entries.keys()) {
         const kind = classifyEntryName(name);
-        if (kind !== 'document' && kind !== 'directory') throw new BackupError('UNEXPECTED_ENTRY', `${op}: ${POOL_DIR}/${pack.name}: entry "${printableName(name)}" is not a document; a pool pack holds documents only`);
+        if (kind !== 'document' && kind !== 'directory') throw new BackupError('UNEXPECTED_ENTRY', `${POOL_DIR}/${pack.name}: entry "${printableName(name)}" is not a document; a pool pack holds documents only`);
       }
     } catch (error) {
       await opened.reader.close().catch(() => {});
       packs.push(none);
-      problem('POOL_OBJECT_DAMAGED', error instanceof Error ? error.message : String(error), documents, error);
+      problem('POOL_OBJECT_DAMAGED', withoutOperation(error, op), documents, error);
       continue;
     }
     packs.push({ name: pack.name, path, listed: pack, reader: opened.reader, decrypting: opened.decrypting, entries });
@@ -428,11 +428,17 @@ export async function extractEntries(
     const item = failedItem;
     if (item?.pack !== undefined && error instanceof BackupError && error.code !== 'CANCELLED' && !error.code.startsWith('POOL_') && !['NO_SPACE', 'IO_ERROR', 'PERMISSION_DENIED'].includes(error.code)) {
       const pack = backup.packs[item.pack]!;
-      const problem: PoolProblem = { code: 'POOL_OBJECT_DAMAGED', pack: pack.name, detail: error.message, documents: [item.path], cause: error };
+      const problem: PoolProblem = { code: 'POOL_OBJECT_DAMAGED', pack: pack.name, detail: `${POOL_DIR}/${pack.name}: ${withoutOperation(error, op)}`, documents: [item.path], cause: error };
       throw await poolFailure(deps, [problem], await databaseForNames(), op);
     }
     throw error;
   }
+}
+
+/** An error's message without the operation it starts with, to be quoted inside another message of the same operation. */
+function withoutOperation(error: unknown, op: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.startsWith(`${op}: `) ? message.slice(op.length + 2) : message;
 }
 
 /**
