@@ -11,6 +11,12 @@
  *   is the mark of a whole copy, so a listed remote backup is always complete. A file without
  *   its sidecar (a copy cut between the two) is finished if its size is right, else removed
  *   and copied again. After the sidecar is written it is read back and compared.
+ * - An incremental backup's documents are in pool packs (pool.ts): before its file, each pack
+ *   its sidecar lists that the destination does not hold at the size it has here goes up as
+ *   `pool/<name>` and is read back (its SHA-256 must be its name), so a listed remote backup
+ *   always has its packs and a nightly copy sends the small ZIP and the one new pack. After
+ *   retention there, the pool there is collected with the local rule (`poolGarbage`); a
+ *   download fetches only the packs the pool here lacks; a drill reads each pack once.
  * - An encrypted backup travels with the password's key file, stored once per content as
  *   `casevault-key-<sha256 16>.age` (objects are never overwritten; a new password is a new
  *   object), so a new machine can open it with the password alone.
