@@ -76,11 +76,11 @@ describe('casevault portable', () => {
     const list = (await cli(['list', '--json'], env)).json() as { backups: { fileName: string }[] };
     expect(list.backups.map((b) => b.fileName).every((n) => n.startsWith('casevault-backup-'))).toBe(true);
 
-    const stats = (await cli(['stats', '--json'], env)).json() as { statistics: Record<string, number> };
+    const stats = (await cli(['stats', '--json'], env)).json() as { statistics: { totalSize: number; poolPacks: number; poolBytes: number; logicalBytes: number; diskBytes: number; savedBytes: number } };
     const s = stats.statistics;
     expect(s.poolPacks).toBe(1);
-    expect(s.logicalBytes).toBe(s.totalSize + 2 * s.poolBytes!);
-    expect(s.diskBytes).toBe(s.totalSize + s.poolBytes!);
+    expect(s.logicalBytes).toBe(s.totalSize + 2 * s.poolBytes);
+    expect(s.diskBytes).toBe(s.totalSize + s.poolBytes);
     expect(s.savedBytes).toBe(s.poolBytes);
     const human = await cli(['stats'], env);
     expect(human.stdout).toMatch(/saved: +\S+ \S+ \(\d+ %\)/);
