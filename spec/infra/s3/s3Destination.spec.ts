@@ -12,7 +12,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { CreateBucketCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BackupError } from '../../../src/domain/errors.ts';
@@ -222,6 +222,16 @@ describe('createS3Destination through a fault-injecting proxy', { timeout: 300_0
     expect(await uploadsLeft()).toBe(1);
     expect(await open().cleanUp()).toBe(1);
     expect(await uploadsLeft()).toBe(0);
+
+    // One into the pool is ours too (`pool/` under the prefix); one under another folder is another prefix's and stays.
+    const pack = `${target.prefix}pool/${'ab'.repeat(32)}.zip`;
+    const other = `${target.prefix}elsewhere/casevault-backup-00000002T000000000Z.zip`;
+    const orphan = await admin.send(new CreateMultipartUploadCommand({ Bucket: target.bucket, Key: pack }));
+    const foreign = await admin.send(new CreateMultipartUploadCommand({ Bucket: target.bucket, Key: other }));
+    expect(await open().cleanUp()).toBe(1);
+    expect(await uploadsLeft()).toBe(1);
+    await admin.send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: other, UploadId: foreign.UploadId }));
+    expect(orphan.UploadId).toBeDefined();
 
     // A put whose source stalls after its first part: the writing store's cleanUp keeps it, another store's aborts it.
     let release!: () => void;
