@@ -10,6 +10,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BackupError } from '../../src/domain/errors.ts';
 import { PORTABLE_DIR, exportPortable } from '../../src/domain/portableCopy.ts';
+import { KEY_FILE } from '../../src/domain/keys.ts';
+import { createBackupService } from '../../src/domain/service.ts';
+import { createAgeEncryption } from '../../src/infra/age/index.ts';
 import { arbData, propertyRuns } from '../support/arbitraries.ts';
 import { populate, readState, sha256, type DataDirState } from '../support/dataDirState.ts';
 import { BACKUP_DIR, DATA_DIR, createMemoryHarness, type MemoryHarness } from '../support/memoryHarness.ts';
@@ -203,6 +206,43 @@ describe('exportPortable', () => {
     await expect(exportPortable(h.deps, h.config, '')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });
+
+describe('exportPortable of an encrypted backup', () => {
+  const PASSWORD = 'correct horse battery staple';
+  const encryption = createAgeEncryption({ keyFile: { workFactor: 10 } });
+
+  it('is encrypted, opens with the password (its key file beside it) and the recovery key, and is refused without keys rather than written in the clear', async () => {
+    const h = await createMemoryHarness();
+    const service = createBackupService({ ...h.deps, encryption }, h.config);
+    const offer = await service.keyInit(PASSWORD);
+    await service.keyConfirm(offer.recoveryKey);
+    await addDocument(h, 6, 9000);
+    await addDocument(h, 7, 4000);
+    const made = await service.exportNow({ incremental: true });
+    const state = await readState(h.memfs);
+    expect(made.fileName).toMatch(/\.zip\.age$/);
+    expect(await codeOf(service.exportPortable(made.filePath))).toBe('ENCRYPTED_NEEDS_KEY');
+    await h.memfs.mkdir(USB);
+    const copy = await service.exportPortable(made.filePath, { to: USB }, { unlock: { password: PASSWORD } });
+    expect(copy).toMatchObject({ encrypted: true, keyFile: `${USB}/${KEY_FILE}`, metadata: { formatVersion: 1 } });
+    expect(copy.fileName).toMatch(/^casevault-portable-.*\.zip\.age$/);
+    // Encryption on with its key file gone: refused, nothing written (never a plaintext copy).
+    await h.memfs.remove(`${BACKUP_DIR}/${KEY_FILE}`);
+    expect(await codeOf(service.exportPortable(made.filePath, {}, { unlock: { recoveryKey: offer.recoveryKey } }))).toBe('ENCRYPTION_UNAVAILABLE');
+    expect(await filesUnder(h, `${BACKUP_DIR}/${PORTABLE_DIR}`)).toEqual([]);
+    // The copy alone: no pool, no key file in the backup dir; the one beside it opens it with the password.
+    await h.memfs.remove(`${BACKUP_DIR}/pool`);
+    await h.db.write('DELETE FROM users');
+    expect(await codeOf(service.verifyBackup(copy.filePath))).toBe('ENCRYPTED_NEEDS_KEY');
+    await service.verifyBackup(copy.filePath, { unlock: { recoveryKey: offer.recoveryKey } });
+    await service.restoreFromZip(copy.filePath, { unlock: { password: PASSWORD } });
+    expect(await readState(h.memfs)).toEqual(state);
+  });
+});
+
+async function codeOf(promise: Promise<unknown>): Promise<string | null> {
+  return promise.then(() => null, (e: unknown) => (e instanceof BackupError ? e.code : String(e)));
+}
 
 describe('getStatistics', () => {
   it('counts a pack shared by two incremental backups twice in the logical size and once on disk', async () => {
