@@ -664,7 +664,7 @@ describe('the README walkthrough, twice in a row, through bin/casevault.mjs (ite
     .filter((line) => line.startsWith('npx casevault '));
 
   it('reads the walkthrough from the README', () => {
-    expect(WALKTHROUGH.map((line) => line.split(' ')[2])).toEqual(['demo', 'export', 'list', 'verify', 'restore', 'check']);
+    expect(WALKTHROUGH.map((line) => line.split(' ')[2])).toEqual(['demo', 'export', 'export', 'list', 'verify', 'portable', 'restore', 'check']);
   });
 
   it('every command exits 0, the second time too', async () => {
@@ -677,7 +677,10 @@ describe('the README walkthrough, twice in a row, through bin/casevault.mjs (ite
         expect(run.code, `round ${round}: ${line}\n${run.stdout}${run.stderr}`).toBe(0);
       }
     }
-    expect((await fsp.readdir(join(cv, 'backups'))).filter((n) => n.endsWith('.zip'))).toHaveLength(2);
+    expect((await fsp.readdir(join(cv, 'backups'))).filter((n) => n.endsWith('.zip'))).toHaveLength(4);
+    // The incremental backups share one pack: the second round's found every document there.
+    expect((await fsp.readdir(join(cv, 'backups', 'pool'))).filter((n) => n.endsWith('.zip'))).toHaveLength(1);
+    expect((await fsp.readdir(join(cv, 'backups', 'portable'))).filter((n) => n.endsWith('.zip'))).toHaveLength(2);
     expect(await exists(join(t.root, 'xdg'))).toBe(false);
   }, 120_000);
 });
