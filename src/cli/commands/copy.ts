@@ -2,7 +2,7 @@ import type { DestinationCopyReport } from '../../domain/destinations.ts';
 import { BackupError } from '../../domain/errors.ts';
 import { UsageError, hasFlag, stringFlag } from '../args.ts';
 import { BACKUP_DIR_FLAG, DATA_DIR_FLAG, JSON_FLAG, LATEST, dirsOf, withSystem, type Command } from '../context.ts';
-import { shellQuote } from '../output.ts';
+import { formatBytes, shellQuote } from '../output.ts';
 
 export const command: Command = {
   name: 'copy',
@@ -61,6 +61,9 @@ export function copyLines(r: DestinationCopyReport): string[] {
   return [
     head,
     `  copied ${r.copied.length === 0 ? 'nothing' : r.copied.join(', ')}${r.present.length ? `; ${count(r.present.length, 'already there')}` : ''}`,
+    ...(r.packsCopied.length || r.packsPresent
+      ? [`  pool: ${r.packsCopied.length} pack${r.packsCopied.length === 1 ? '' : 's'} copied, ${r.packsPresent} already there; ${formatBytes(r.bytesCopied)} sent in all`]
+      : []),
     ...(r.cleaned ? [`  removed ${r.cleaned} leftover${r.cleaned === 1 ? '' : 's'} of an interrupted copy`] : []),
     ...(r.pruned.length ? [`  pruned ${r.pruned.join(', ')}`] : []),
     ...(r.locked.length ? [`  kept (locked there by the storage's retention): ${r.locked.join(', ')}`] : []),
