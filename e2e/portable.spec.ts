@@ -35,6 +35,9 @@ test.describe('portable copy', () => {
     await expect(page.getByTestId('stat-pool')).not.toHaveText('0 B');
 
     const row = page.locator(`[data-testid="backup-row"][data-file-name="${fileName}"]`);
+    // Each row says it is incremental (its sidecar lists a pack), with how many packs in its tooltip.
+    await expect(row.getByTestId('incremental-mark')).toHaveText('incremental');
+    await expect(row.getByTestId('incremental-mark')).toHaveAttribute('title', /1 pack\)/);
     await row.getByRole('button', { name: `Portable copy of ${fileName}` }).click();
     const toast = settings.toast('success', 'Portable copy written');
     await expect(toast).toBeVisible();

@@ -27,6 +27,8 @@ export async function annotatedBackups(service: BackupService): Promise<BackupLi
     checksum: b.checksum,
     // The page's lock mark, and whether Restore and Verify ask for the password first.
     encrypted: b.encrypted ?? false,
+    // The page's "incremental" mark: the pool packs it needs.
+    packs: b.packs ?? 0,
     pinned: b.pinned,
     verifiedAt: b.verifiedAt,
     verified: b.verified,

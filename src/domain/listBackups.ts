@@ -17,6 +17,8 @@ export interface BackupListing {
   readonly checksum: string | null;
   /** Encrypted (`.zip.age`): opening it needs the password or the recovery key; its sidecar checks without one. Always set by listBackups. */
   readonly encrypted?: boolean;
+  /** An incremental backup: the pool packs its sidecar lists (0: a full backup, every document in its own file). Always set by listBackups. */
+  readonly packs?: number;
 }
 
 export interface BackupStatistics {
@@ -53,11 +55,14 @@ export async function listBackups(deps: BackupDeps, config: BackupConfig): Promi
       const stat = await fs.stat(filePath);
       if (stat.kind !== 'file') return null;
       let checksum: string | null = null;
+      let packs = 0;
       if (present.has(fileName + SIDECAR_SUFFIX)) {
-        checksum = parseSidecar(new TextDecoder().decode(await fs.readFile(filePath + SIDECAR_SUFFIX)));
+        const text = new TextDecoder().decode(await fs.readFile(filePath + SIDECAR_SUFFIX));
+        checksum = parseSidecar(text);
+        packs = packsOfSidecar(text)?.length ?? 0;
       }
       const createdAt = (dateFromFileName(fileName) ?? new Date(stat.mtimeMs)).toISOString();
-      return { fileName, filePath, size: stat.size, createdAt, checksum, encrypted: isEncryptedFileName(fileName) };
+      return { fileName, filePath, size: stat.size, createdAt, checksum, encrypted: isEncryptedFileName(fileName), packs };
     }),
   );
   return listed

@@ -154,6 +154,11 @@ export function BackupList({
                       <LockMark />
                     </>
                   )}
+                  {(b.packs ?? 0) > 0 && (
+                    <span class="kind-mark" data-testid="incremental-mark" title={`Incremental: its documents are in the backup folder's pool (${b.packs} pack${b.packs === 1 ? '' : 's'}), shared with other backups`}>
+                      incremental
+                    </span>
+                  )}
                   <DestinationMarks names={marks?.get(b.fileName)} />
                 </th>
                 <td class="date">{formatDateShort(b.createdAt)}</td>
