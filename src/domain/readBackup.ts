@@ -144,7 +144,12 @@ async function openPacks(
 ): Promise<void> {
   const dir = poolDirOf(deps, backupPath);
   const documentsOf = new Map<number, ParsedManifestEntry[]>();
-  for (const item of manifest) if (item.pack !== undefined) documentsOf.set(item.pack, [...(documentsOf.get(item.pack) ?? []), item]);
+  for (const item of manifest) {
+    if (item.pack === undefined) continue;
+    const list = documentsOf.get(item.pack);
+    if (list) list.push(item);
+    else documentsOf.set(item.pack, [item]);
+  }
   let unlocked = keys;
   for (const [index, pack] of listed.entries()) {
     const path = deps.fs.join(dir, pack.name);
