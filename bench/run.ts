@@ -808,7 +808,8 @@ function main(): void {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    console.log(`bench: profiles ${options.profiles.join(', ')} at scale ${options.scale}, ${options.runs} rounds, in ${work}`);
+    if (options.scaleOnly) console.log(`bench: the scale run only (${options.scaleDocs.toLocaleString('en')} documents), in ${work}`);
+    else console.log(`bench: profiles ${options.profiles.join(', ')} at scale ${options.scale}, ${options.runs} rounds${options.incrementalOnly ? ', the incremental row only' : ''}${options.scaleRun ? ', then the scale run' : ''}, in ${work}`);
     if (options.copy) {
       const t = performance.now();
       server = startCopyServer(ROOT);
@@ -818,7 +819,7 @@ function main(): void {
       const rows = options.incrementalOnly ? options.profiles.map((name) => runIncrementalOnly(options, work, name, machine)) : [];
       const scale = options.scaleRun ? runScale(options, work, machine) : null;
       const summary = [
-        `## Incremental backups and scale (issue 12; scale ${options.scale}, median of ${options.runs} rounds' ratios)`,
+        options.incrementalOnly ? `## Incremental backups${options.scaleRun ? ' and scale' : ''} (issue 12; scale ${options.scale}, median of ${options.runs} rounds' ratios)` : '## Scale run (issue 12)',
         '',
         ...(rows.length ? [incrementalOverview(rows.map((r) => r.incremental)), ''] : []),
         ...rows.flatMap((r) => (r.prune ? [pruneTable(r.prune, options.runs), ''] : [])),
