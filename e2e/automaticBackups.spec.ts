@@ -42,8 +42,12 @@ test.describe('with the test clock', () => {
       await settings.advance(shell, DAY);
       await expect(settings.rows()).toHaveCount(1 + day);
     }
-    // Three hours later the page says so, and nothing new was due.
-    await settings.advance(shell, 3 * HOUR);
+    // Three hours later the page says so, and nothing new was due. Five minutes more: the
+    // page's clock (Playwright's) was installed a few seconds after the shell's started, and
+    // both run on with real time, so the page is that much behind the backup's time; under a
+    // loaded CI it was more than the seconds between the backup and this check, and the page
+    // said "2 hours ago" (floor of 2 h 59 min).
+    await settings.advance(shell, 3 * HOUR + 5 * 60_000);
     await expect(panel.getByTestId('last-backup')).toHaveText('Last backup 3 hours ago, verified');
     await expect(panel.getByTestId('next-backup')).toHaveText('Next backup: on 2026-11-06 at 08:00');
     await expect(settings.rows()).toHaveCount(4);
@@ -52,7 +56,7 @@ test.describe('with the test clock', () => {
     await settings.advance(shell, 4 * DAY);
     await expect(settings.rows()).toHaveCount(5);
     await expect(panel.getByTestId('last-backup')).toHaveText('Last backup just now, verified');
-    await settings.advance(shell, HOUR);
+    await settings.advance(shell, HOUR + 5 * 60_000); // five minutes more, as above
     await expect(panel.getByTestId('last-backup')).toHaveText('Last backup 1 hour ago, verified');
     await expect(settings.rows()).toHaveCount(5);
 
