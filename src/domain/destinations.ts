@@ -865,20 +865,7 @@ export async function downloadBackup(deps: BackupDeps, config: BackupConfig, tar
   const older = () => remote.backups.find((b) => b.fileName !== name)?.fileName ?? 'there is no other';
   await fetchPacks(deps, config, store, remote, packs, { what, older, options });
   const partial = finalPath + PARTIAL_SUFFIX;
-  await fs.remove(partial).catch(() => {});
-  const out = await fs.openWrite(partial, { exclusive: true });
-  const hasher = deps.hashing.sha256();
-  try {
-    await store.get(name, { write: async (chunk) => (hasher.update(chunk), out.write(chunk)), close: async () => {}, abort: async () => {} }, {
-      ...(options.signal ? { signal: options.signal } : {}),
-      onProgress: (done, total) => options.onProgress?.({ fileName: name, done, total }),
-    });
-    await out.close();
-  } catch (error) {
-    await out.abort();
-    throw toBackupError(error, what);
-  }
-  const actual = hasher.digest();
+  const actual = await downloadHashed(deps, store, name, partial, what, options);
   if (actual !== expected) {
     await fs.remove(partial).catch(() => {});
     throw new BackupError('CHECKSUM_MISMATCH', `${what}: the downloaded file's SHA-256 is ${actual}, its sidecar says ${expected}: the copy there changed since it was made; try an older backup (${older()})`);
@@ -910,21 +897,7 @@ async function fetchPacks(deps: BackupDeps, config: BackupConfig, store: Destina
     throwIfCancelled(options.signal, what);
     await fs.mkdir(dir, { mode: 0o700 });
     const partial = path + PARTIAL_SUFFIX;
-    await fs.remove(partial).catch(() => {});
-    const out = await fs.openWrite(partial, { exclusive: true });
-    const hasher = deps.hashing.sha256();
-    try {
-      await store.get(name, { write: async (chunk) => (hasher.update(chunk), out.write(chunk)), close: async () => {}, abort: async () => {} }, {
-        ...(options.signal ? { signal: options.signal } : {}),
-        onProgress: (done, total) => options.onProgress?.({ fileName: name, done, total }),
-      });
-      await out.close();
-    } catch (error) {
-      await out.abort();
-      await fs.remove(partial).catch(() => {});
-      throw toBackupError(error, what);
-    }
-    const actual = hasher.digest();
+    const actual = await downloadHashed(deps, store, name, partial, what, options);
     if (actual !== packChecksum(pack)) {
       await fs.remove(partial).catch(() => {});
       throw new BackupError('CHECKSUM_MISMATCH', `${what}: its pack ${name} there has the SHA-256 ${actual}, its name says ${packChecksum(pack)}: it changed there since it was copied (the next drill on that destination removes it, and the next copy puts it back); try an older backup (${context.older()})`);
@@ -933,6 +906,30 @@ async function fetchPacks(deps: BackupDeps, config: BackupConfig, store: Destina
     fetched++;
   }
   if (fetched > 0) await fs.syncDir(dir);
+}
+
+/**
+ * Streams the object `name` from the destination into a new file `partial` (a stale one of that
+ * name removed first), hashing as it goes; resolves with its SHA-256. A failure aborts the file,
+ * removes what is left of it and rejects with the coded error, in `what`'s words.
+ */
+async function downloadHashed(deps: BackupDeps, store: DestinationStore, name: string, partial: string, what: string, options: CopyOptions): Promise<string> {
+  const { fs } = deps;
+  await fs.remove(partial).catch(() => {});
+  const out = await fs.openWrite(partial, { exclusive: true });
+  const hasher = deps.hashing.sha256();
+  try {
+    await store.get(name, { write: async (chunk) => (hasher.update(chunk), out.write(chunk)), close: async () => {}, abort: async () => {} }, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (done, total) => options.onProgress?.({ fileName: name, done, total }),
+    });
+    await out.close();
+  } catch (error) {
+    await out.abort();
+    await fs.remove(partial).catch(() => {});
+    throw toBackupError(error, what);
+  }
+  return hasher.digest();
 }
 
 async function fetchKeyFile(deps: BackupDeps, config: BackupConfig, store: DestinationStore, remote: RemoteListing, signal?: AbortSignal): Promise<void> {
